@@ -1,0 +1,1 @@
+"""Pure functions of the opportunity domain: business rules, identifiers, defaults. No I/O."""

@@ -1,0 +1,128 @@
+"""The one request path: RawRequest bytes in, RawResponse bytes out.
+
+Shared by the HTTP server and the in-process boto3 hook, so nothing about an operation is
+written twice. Steps: route → parse → validate (shape) → dispatch → serialize; any ServiceError
+becomes its AWS error body, anything unexpected a logged InternalServerException.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from cosell.operations import OPERATIONS
+from cosell.protocol import json10
+from cosell.protocol.errors import (
+    InternalServerError,
+    MethodNotAllowedError,
+    NotYetImplementedError,
+    ServiceError,
+    UnknownOperationError,
+    UnsupportedMediaTypeError,
+)
+from cosell.protocol.model import service_model
+from cosell.protocol.validate import compile_validators
+from cosell.settings import Settings
+from cosell.store import Store
+
+log = logging.getLogger("cosell.gateway")
+
+TARGET_PREFIX = "AWSPartnerCentralSelling."
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is calling and when; what an operation needs besides its request."""
+
+    account_id: str
+    request_id: str
+    now: dt.datetime
+    store: Store
+    settings: Settings = field(repr=False)
+
+
+class UnknownPathError(UnknownOperationError):
+    status = 404
+
+
+def utc_now() -> dt.datetime:
+    """Now, at the millisecond precision the service reports."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Gateway:
+    def __init__(self, settings: Settings, store: Store, clock: Callable[[], dt.datetime] = utc_now):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        model = service_model()
+        self._model = model
+        self._operation_names = frozenset(model.operation_names)
+        implemented = [model.operation_model(name) for name in OPERATIONS]
+        self._validators = compile_validators(implemented)
+
+    def handle(self, raw: RawRequest) -> RawResponse:
+        request_id = str(uuid.uuid4())
+        try:
+            operation_name = self._route(raw)
+            self._check_content_type(raw)
+            document = json10.parse_body(raw.body)
+            if operation_name not in OPERATIONS:
+                raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
+            request = self._validators[operation_name](document)
+            ctx = RequestContext(self.settings.account_id, request_id, self.clock(), self.store, self.settings)
+            result = OPERATIONS[operation_name](ctx, request)
+            output_shape = self._model.operation_model(operation_name).output_shape
+            body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
+            return RawResponse(200, json10.response_headers(request_id, body), body)
+        except ServiceError as error:
+            return RawResponse(*json10.serialize_error(error, request_id))
+        except Exception:
+            log.exception("request %s failed unexpectedly", request_id)
+            error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
+            return RawResponse(*json10.serialize_error(error, request_id))
+
+    def _route(self, raw: RawRequest) -> str:
+        target = raw.headers.get("x-amz-target")
+        path = raw.path.rstrip("/") or "/"
+        if path != "/" and (path.count("/") != 1 or path[1:] not in self._operation_names):
+            raise UnknownPathError(f"No operation is served at {raw.path}.")
+        if raw.method != "POST":
+            raise MethodNotAllowedError(f"{raw.method} is not allowed; operations are called with POST.")
+        if target is not None:
+            name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
+            if name not in self._operation_names:
+                raise UnknownOperationError(f"Unknown operation {target}.")
+            return name
+        if path == "/":
+            raise UnknownOperationError("Missing X-Amz-Target header: name the operation in it or in the path.")
+        return path[1:]
+
+    @staticmethod
+    def _check_content_type(raw: RawRequest) -> None:
+        content_type = raw.headers.get("content-type")
+        if content_type is None:
+            return
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type not in json10.ACCEPTED_CONTENT_TYPES:
+            raise UnsupportedMediaTypeError(
+                f"Content-Type {media_type} is not supported; send {' or '.join(json10.ACCEPTED_CONTENT_TYPES)}.")

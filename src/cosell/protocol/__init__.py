@@ -1,0 +1,1 @@
+"""The AWS wire: the only code that reads or writes request and response bytes."""

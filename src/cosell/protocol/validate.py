@@ -1,0 +1,289 @@
+"""Shape validation of requests, compiled once from the botocore model.
+
+Every violation is collected (not just the first) into a ValidationException with
+Reason REQUEST_VALIDATION_FAILED. Field names are the lowerCamel dotted paths AWS reports
+(`customer.account.websiteUrl`; list positions are not part of the name, they go in the message).
+Validation also cleans the request: unknown members are dropped (the real service ignores them)
+and explicit nulls of optional members are removed (the real service accepts them).
+This module knows shapes, not business rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any, Callable
+
+import regex
+from botocore.model import Shape
+
+from cosell.protocol.errors import FieldError, ValidationError
+
+Path = tuple  # member names (str) and list positions (int)
+Validator = Callable[[Any, Path, list], Any]
+
+INVALID = object()  # a value that failed validation; never stored
+
+# Members whose model pattern the real service checks as a business rule instead, with its own
+# error (DG-ds, working-with-deal-sizing-insights: an invalid EstimationUrl is reported as
+# "Invalid Estimation URL: <url>", or silently dropped when an Amount is given).
+PATTERN_CHECKED_BY_BUSINESS_RULE = {("ExpectedCustomerSpend", "EstimationUrl")}
+
+
+# Value lists the model documents but does not declare as an enum, with their source.
+DOCUMENTED_ENUMS = {
+    # Catalog: "a string value from a predefined list: AWS or Sandbox" (model doc, every operation).
+    "CatalogIdentifier": ("AWS", "Sandbox"),
+}
+
+
+def lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def field_name(path: Path) -> str:
+    return ".".join(lower_camel(p) for p in path if isinstance(p, str))
+
+
+def shown_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + lower_camel(part))
+    return out
+
+
+def _error(errors: list, path: Path, code: str, message: str) -> object:
+    errors.append(FieldError(field_name(path), code, message))
+    return INVALID
+
+
+@cache
+def _compiled_pattern(pattern: str):
+    return regex.compile(pattern)
+
+
+def _string_validator(shape: Shape, check_pattern: bool) -> Validator:
+    values = shape.enum or DOCUMENTED_ENUMS.get(shape.name)
+    enum = frozenset(values) if values else None
+    listed = ", ".join(values) if values and len(values) <= 30 else None
+    pattern = shape.metadata.get("pattern") if check_pattern else None
+    matcher = _compiled_pattern(pattern).fullmatch if pattern else None
+    min_len = shape.metadata.get("min")
+    max_len = shape.metadata.get("max")
+    sensitive = shape.metadata.get("sensitive", False)
+
+    def validate(value, path, errors):
+        if not isinstance(value, str):
+            return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be a string.")
+        if enum is not None and value not in enum:
+            hint = f" Valid values: {listed}." if listed else f" It must be one of the {shape.name} values."
+            return _error(errors, path, "INVALID_ENUM_VALUE",
+                          f"Value '{value}' at {shown_path(path)} is not a valid value.{hint}")
+        if (min_len is not None and len(value) < min_len) or (max_len is not None and len(value) > max_len):
+            return _error(errors, path, "INVALID_STRING_FORMAT",
+                          f"{shown_path(path)} must be between {min_len or 0} and {max_len} characters long.")
+        if matcher is not None and matcher(value) is None:
+            shown = "The value" if sensitive else f"Value '{value}'"
+            return _error(errors, path, "INVALID_STRING_FORMAT",
+                          f"{shown} at {shown_path(path)} does not match the required format {pattern}.")
+        return value
+
+    return validate
+
+
+def _integer_validator(shape: Shape) -> Validator:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+    def validate(value, path, errors):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be an integer.")
+        if (low is not None and value < low) or (high is not None and value > high):
+            return _error(errors, path, "VALUE_OUT_OF_RANGE",
+                          f"{shown_path(path)} must be between {low} and {high}.")
+        return value
+
+    return validate
+
+
+def _float_validator(shape: Shape) -> Validator:
+    def validate(value, path, errors):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be a number.")
+        return value
+
+    return validate
+
+
+def _boolean_validator(shape: Shape) -> Validator:
+    def validate(value, path, errors):
+        if not isinstance(value, bool):
+            return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be true or false.")
+        return value
+
+    return validate
+
+
+def parse_timestamp(value) -> dt.datetime | None:
+    """ISO 8601 (what the model's iso8601 format sends) or epoch seconds; None when unreadable."""
+    try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        if isinstance(value, str):
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.timezone.utc)
+            return parsed.astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _timestamp_validator(shape: Shape) -> Validator:
+    def validate(value, path, errors):
+        parsed = parse_timestamp(value)
+        if parsed is None:
+            return _error(errors, path, "INVALID_VALUE",
+                          f"{shown_path(path)} must be an ISO 8601 date-time, for example 2025-01-31T12:00:00Z.")
+        return parsed
+
+    return validate
+
+
+def _blob_validator(shape: Shape) -> Validator:
+    def validate(value, path, errors):
+        if not isinstance(value, str):
+            return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be a base64 string.")
+        return value
+
+    return validate
+
+
+class _Compiler:
+    """Turns shapes into validators, once per shape (recursive shapes go through a late binding)."""
+
+    def __init__(self):
+        self._done: dict[tuple, Validator] = {}
+
+    def compile(self, shape: Shape, check_pattern: bool = True) -> Validator:
+        key = (shape.name, check_pattern)
+        if key in self._done:
+            return self._done[key]
+        slot: list[Validator] = []
+        self._done[key] = lambda value, path, errors: slot[0](value, path, errors)
+        builder = getattr(self, "_" + shape.type_name, None)
+        validator = builder(shape, check_pattern) if builder else _string_validator(shape, check_pattern)
+        slot.append(validator)
+        self._done[key] = validator
+        return validator
+
+    def _structure(self, shape: Shape, _check_pattern: bool) -> Validator:
+        members = {
+            name: self.compile(member, (shape.name, name) not in PATTERN_CHECKED_BY_BUSINESS_RULE)
+            for name, member in shape.members.items()
+        }
+        required = tuple(shape.required_members)
+
+        def validate(value, path, errors):
+            if not isinstance(value, dict):
+                return _error(errors, path, "INVALID_VALUE", f"{shown_path(path) or 'The request'} must be an object.")
+            cleaned = {}
+            for name, member_validator in members.items():
+                item = value.get(name)
+                if item is None:
+                    continue
+                result = member_validator(item, path + (name,), errors)
+                if result is not INVALID:
+                    cleaned[name] = result
+            for name in required:
+                if value.get(name) is None:
+                    _error(errors, path + (name,), "REQUIRED_FIELD_MISSING",
+                           f"{shown_path(path + (name,))} is required.")
+            return cleaned
+
+        return validate
+
+    def _list(self, shape: Shape, check_pattern: bool) -> Validator:
+        item_validator = self.compile(shape.member, check_pattern)
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+
+        def validate(value, path, errors):
+            if not isinstance(value, list):
+                return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be a list.")
+            if low is not None and len(value) < low:
+                return _error(errors, path, "NOT_ENOUGH_VALUES",
+                              f"{shown_path(path)} must have at least {low} item(s).")
+            if high is not None and len(value) > high:
+                return _error(errors, path, "TOO_MANY_VALUES",
+                              f"{shown_path(path)} can have at most {high} item(s); {len(value)} were sent.")
+            cleaned = []
+            for index, item in enumerate(value):
+                if item is None:
+                    _error(errors, path + (index,), "INVALID_VALUE", f"{shown_path(path + (index,))} must not be null.")
+                    continue
+                result = item_validator(item, path + (index,), errors)
+                if result is not INVALID:
+                    cleaned.append(result)
+            return cleaned
+
+        return validate
+
+    def _map(self, shape: Shape, check_pattern: bool) -> Validator:
+        key_validator = self.compile(shape.key, check_pattern)
+        value_validator = self.compile(shape.value, check_pattern)
+
+        def validate(value, path, errors):
+            if not isinstance(value, dict):
+                return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be an object.")
+            cleaned = {}
+            for key, item in value.items():
+                if key_validator(key, path, errors) is INVALID or item is None:
+                    continue
+                result = value_validator(item, path + (key,), errors)
+                if result is not INVALID:
+                    cleaned[key] = result
+            return cleaned
+
+        return validate
+
+    def _string(self, shape, check_pattern):
+        return _string_validator(shape, check_pattern)
+
+    def _integer(self, shape, _):
+        return _integer_validator(shape)
+
+    _long = _integer
+
+    def _float(self, shape, _):
+        return _float_validator(shape)
+
+    _double = _float
+
+    def _boolean(self, shape, _):
+        return _boolean_validator(shape)
+
+    def _timestamp(self, shape, _):
+        return _timestamp_validator(shape)
+
+    def _blob(self, shape, _):
+        return _blob_validator(shape)
+
+
+class RequestValidator:
+    """Validates and cleans one operation's input; compiled once at start-up."""
+
+    def __init__(self, input_shape: Shape, compiler: _Compiler):
+        self._validate = compiler.compile(input_shape)
+
+    def __call__(self, request: Any) -> dict:
+        errors: list[FieldError] = []
+        cleaned = self._validate(request, (), errors)
+        if errors:
+            raise ValidationError.from_errors(ValidationError.REQUEST, errors)
+        return cleaned
+
+
+def compile_validators(operation_models) -> dict[str, RequestValidator]:
+    compiler = _Compiler()
+    return {op.name: RequestValidator(op.input_shape, compiler) for op in operation_models}

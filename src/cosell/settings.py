@@ -1,0 +1,40 @@
+"""One frozen Settings object, built from CLI flags and COSELL_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4588
+    data_dir: Path = Path(".cosell")
+    # Every record belongs to an account; until signatures arrive, all requests use this one.
+    account_id: str = "123456789012"
+    database_url: str | None = None  # default: SQLite file in data_dir
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cosell.db').resolve()}"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then COSELL_* variables, then explicit overrides (CLI flags) that are not None."""
+        env = os.environ
+        values = {
+            "host": env.get("COSELL_HOST", cls.host),
+            "port": int(env.get("COSELL_PORT", cls.port)),
+            "data_dir": Path(env.get("COSELL_DATA", str(cls.data_dir))),
+            "account_id": env.get("COSELL_ACCOUNT_ID", cls.account_id),
+            "database_url": env.get("COSELL_DATABASE_URL") or None,
+        }
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        if isinstance(values["data_dir"], str):
+            values["data_dir"] = Path(values["data_dir"])
+        return cls(**values)
