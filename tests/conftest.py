@@ -1,0 +1,115 @@
+"""Fixtures: a live `cosell serve` on a free port, boto3 clients for it, and in-process clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from cosell.gateway import Gateway
+from cosell.mock import attach
+from cosell.settings import Settings
+from cosell.store import Store
+
+CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret", "region_name": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A `cosell serve` subprocess, as a user would run it."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = ()):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.extra_args = extra_args
+        self.process: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "LiveServer":
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cosell.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir),
+             *self.extra_args],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cosell serve exited: {self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(self.url + "/_cosell/health", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("cosell serve did not become healthy")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown handlers, no flush."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, **config):
+        return boto3.client("partnercentral-selling", endpoint_url=self.url,
+                            config=Config(retries={"max_attempts": 1}, **config), **CREDENTIALS)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    live = LiveServer(tmp_path_factory.mktemp("cosell") / "data").start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    return server.client()
+
+
+@pytest.fixture(scope="session")
+def raw_client(server):
+    """A client without boto3's own parameter validation, to send what boto3 would refuse."""
+    return server.client(parameter_validation=False)
+
+
+@pytest.fixture
+def in_process(tmp_path):
+    """An in-process gateway and a boto3 client wired to it (no socket)."""
+    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    gateway = Gateway(Settings(data_dir=tmp_path), store)
+    client = boto3.client("partnercentral-selling", config=Config(retries={"max_attempts": 1}), **CREDENTIALS)
+    attach(client, gateway)
+    yield gateway, client
+    store.close()
+
+
+def token() -> str:
+    return str(uuid.uuid4())

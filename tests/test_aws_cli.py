@@ -1,0 +1,52 @@
+"""The AWS CLI against the server: `aws partnercentral-selling ... --endpoint-url`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from opportunity_requests import full, minimal
+
+
+def aws(server, *args: str, tmp_path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "awscli", "partnercentral-selling", *args, "--endpoint-url", server.url, "--output", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+def test_create_and_get_with_cli_input_json(server, client, tmp_path):
+    parent = client.create_opportunity(**minimal())["Id"]
+    request = full(related_opportunity_id=parent)
+    (tmp_path / "request.json").write_text(json.dumps(request))
+
+    created = aws(server, "create-opportunity", "--cli-input-json", f"file://{tmp_path / 'request.json'}", tmp_path=tmp_path)
+    assert created.returncode == 0, created.stderr
+    opportunity_id = json.loads(created.stdout)["Id"]
+
+    got = aws(server, "get-opportunity", "--catalog", "Sandbox", "--identifier", opportunity_id, tmp_path=tmp_path)
+    assert got.returncode == 0, got.stderr
+    opportunity = json.loads(got.stdout)
+    assert opportunity["Project"]["Title"] == "Data platform renewal"
+    assert opportunity["Customer"]["Account"]["Address"]["PostalCode"] == "98109-5210"
+
+
+def test_cli_shows_the_validation_error(server, tmp_path):
+    request = minimal()
+    request["Customer"]["Account"]["Address"]["PostalCode"] = "ABC"
+    (tmp_path / "bad.json").write_text(json.dumps(request))
+    result = aws(server, "create-opportunity", "--cli-input-json", f"file://{tmp_path / 'bad.json'}", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "ValidationException" in result.stderr
+    assert "United States postal code must be in 99999 OR 99999-9999 format" in result.stderr

@@ -1,0 +1,75 @@
+"""An acknowledged create survives kill -9 of the server and a restart; a failed one leaves nothing."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import LiveServer
+from cosell.store.sql import StoreTransaction
+from opportunity_requests import minimal
+
+
+def test_acknowledged_creates_survive_kill_9(tmp_path):
+    data = tmp_path / "data"
+    live = LiveServer(data).start()
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    try:
+        client = live.client()
+
+        def create(_):
+            try:
+                opportunity_id = client.create_opportunity(**minimal())["Id"]
+            except Exception:  # requests cut by the kill were never acknowledged
+                return
+            with lock:
+                acknowledged.append(opportunity_id)
+                if len(acknowledged) == 150:
+                    live.kill()  # kill -9 while other requests are in flight
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(create, range(400)))
+    finally:
+        live.kill()
+    assert 150 <= len(acknowledged) < 400
+
+    restarted = LiveServer(data).start()
+    try:
+        client = restarted.client()
+        for opportunity_id in acknowledged:
+            assert client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["Id"] == opportunity_id
+        # Numbering carries on after the highest acknowledged id.
+        following = int(client.create_opportunity(**minimal())["Id"][1:])
+        assert following > max(int(i[1:]) for i in acknowledged)
+    finally:
+        restarted.stop()
+
+
+def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_process, monkeypatch, caplog):
+    _gateway, client = in_process
+    before = int(client.create_opportunity(**minimal())["Id"][1:])
+    request = minimal()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(StoreTransaction, "remember_client_token", broken)
+    with pytest.raises(ClientError) as raised:
+        client.create_opportunity(**request)
+    error = raised.value.response
+    assert error["Error"]["Code"] == "InternalServerException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert error["ResponseMetadata"]["RequestId"] in error["Error"]["Message"]
+    assert "disk on fire" not in error["Error"]["Message"]
+    assert "disk on fire" in caplog.text  # logged on the server side
+
+    monkeypatch.undo()
+    # The opportunity row and the id written before the failure were rolled back with it.
+    retried = client.create_opportunity(**request)
+    assert int(retried["Id"][1:]) == before + 1
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_opportunity(Catalog="Sandbox", Identifier=f"O{before + 2}")

@@ -1,0 +1,74 @@
+"""ClientToken: replay returns the original answer, a different body conflicts, and many identical
+requests at once make exactly one opportunity."""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from conftest import CREDENTIALS
+from opportunity_requests import minimal
+
+
+def test_same_token_same_body_replays_the_original(client):
+    request = minimal()
+    first = client.create_opportunity(**request)
+    again = client.create_opportunity(**copy.deepcopy(request))
+    assert again["Id"] == first["Id"]
+    assert again["LastModifiedDate"] == first["LastModifiedDate"]
+    following = client.create_opportunity(**minimal())
+    assert int(following["Id"][1:]) == int(first["Id"][1:]) + 1  # the replay made no record
+
+
+def test_same_token_different_body_conflicts(client):
+    request = minimal()
+    client.create_opportunity(**request)
+    changed = copy.deepcopy(request)
+    changed["Customer"]["Account"]["CompanyName"] = "Another Corp"
+    with pytest.raises(client.exceptions.ConflictException) as raised:
+        client.create_opportunity(**changed)
+    assert raised.value.response["Error"]["Message"] == "Conflicting client token submitted for a new request body."
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_token_is_scoped_to_the_catalog(client):
+    sandbox = minimal(catalog="Sandbox")
+    aws = minimal(catalog="AWS", ClientToken=sandbox["ClientToken"])
+    first = client.create_opportunity(**sandbox)
+    second = client.create_opportunity(**aws)
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=first["Id"])
+    assert client.get_opportunity(Catalog="AWS", Identifier=second["Id"])
+
+
+def test_concurrent_identical_requests_make_one_opportunity(server, client):
+    request = minimal()
+    callers = 24
+    clients = [boto3.client("partnercentral-selling", endpoint_url=server.url,
+                            config=Config(retries={"max_attempts": 1}), **CREDENTIALS) for _ in range(callers)]
+    with ThreadPoolExecutor(max_workers=callers) as pool:
+        answers = list(pool.map(lambda c: c.create_opportunity(**copy.deepcopy(request)), clients))
+    assert len({(a["Id"], a["LastModifiedDate"]) for a in answers}) == 1
+    following = client.create_opportunity(**minimal())
+    assert int(following["Id"][1:]) == int(answers[0]["Id"][1:]) + 1
+
+
+def test_concurrent_different_bodies_with_one_token_one_wins(server, client):
+    token = minimal()["ClientToken"]
+    bodies = [minimal(ClientToken=token, PartnerOpportunityIdentifier=f"crm-{i}") for i in range(12)]
+    clients = [server.client() for _ in bodies]
+
+    def attempt(pair):
+        c, body = pair
+        try:
+            return c.create_opportunity(**body)["Id"]
+        except c.exceptions.ConflictException:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        outcomes = list(pool.map(attempt, zip(clients, bodies)))
+    winners = [o for o in outcomes if o != "conflict"]
+    assert len(winners) == 1 and outcomes.count("conflict") == len(bodies) - 1

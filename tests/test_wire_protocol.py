@@ -1,0 +1,159 @@
+"""The awsJson1_0 wire as raw HTTP sees it: routing, content types, error shapes, nulls, limits."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import uuid
+
+import pytest
+
+from opportunity_requests import minimal
+
+ERROR_NAMESPACE = ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
+
+
+def call(server, body, *, path="/", target=None, method="POST", content_type="application/x-amz-json-1.0",
+         headers=None):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    all_headers = {"Content-Type": content_type} if content_type else {}
+    if target:
+        all_headers["X-Amz-Target"] = f"AWSPartnerCentralSelling.{target}"
+    all_headers.update(headers or {})
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    connection.request(method, path, body=payload if method != "GET" else None, headers=all_headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+
+def assert_aws_error(status, headers, data, expected_status, error_type):
+    assert status == expected_status
+    body = json.loads(data)
+    assert body["__type"] == error_type
+    assert body["Message"]
+    assert headers["x-amzn-errortype"] == error_type + ERROR_NAMESPACE
+    assert headers["x-amzn-requestid"]
+    assert "Traceback" not in data.decode()
+    return body
+
+
+def test_target_header_routing(server):
+    status, headers, data = call(server, minimal(), target="CreateOpportunity")
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    uuid.UUID(headers["x-amzn-requestid"])
+    body = json.loads(data)
+    assert set(body) == {"Id", "LastModifiedDate", "PartnerOpportunityIdentifier"}
+    assert body["PartnerOpportunityIdentifier"] is None  # unset optional members are null (reference §1.7)
+    assert body["LastModifiedDate"].endswith("Z")
+
+
+def test_path_routing_with_plain_json_as_postman_sends(server):
+    status, _, data = call(server, minimal(), path="/CreateOpportunity", content_type="application/json; charset=UTF-8")
+    assert status == 200
+    opportunity_id = json.loads(data)["Id"]
+    status, _, data = call(server, {"Catalog": "Sandbox", "Identifier": opportunity_id}, path="/GetOpportunity")
+    assert status == 200
+    got = json.loads(data)
+    assert got["Id"] == opportunity_id
+    assert got["SoftwareRevenue"] is None and got["PrimaryNeedsFromAws"] is None
+    assert got["Customer"]["Account"]["Address"]["City"] is None
+    assert got["LifeCycle"]["NextStepsHistory"] is None
+    assert got["RelatedEntityIdentifiers"]["Solutions"] == []
+    assert list(got) == sorted(got)  # keys in alphabetical order, as the real service writes them
+    assert "Origin" not in got and "Tags" not in got  # not members of GetOpportunity's output
+
+
+def test_unknown_members_are_ignored_and_nulls_accepted(server):
+    request = minimal()
+    request["CreatedDate"] = "2025-01-01T00:00:00Z"
+    request["PartnerId"] = "ignored"
+    request["Customer"]["Account"]["Address"]["City"] = None
+    request["LifeCycle"]["ClosedLostReason"] = None
+    request["Marketing"] = None
+    status, _, data = call(server, request, target="CreateOpportunity")
+    assert status == 200, data
+
+
+def test_unknown_operation(server):
+    status, headers, data = call(server, {}, target="DeleteOpportunity")
+    assert_aws_error(status, headers, data, 400, "UnknownOperationException")
+    status, headers, data = call(server, {}, headers={"X-Amz-Target": "SomeOtherService.CreateOpportunity"})
+    assert_aws_error(status, headers, data, 400, "UnknownOperationException")
+
+
+def test_missing_target_on_root(server):
+    status, headers, data = call(server, minimal())
+    assert_aws_error(status, headers, data, 400, "UnknownOperationException")
+
+
+def test_unknown_path(server):
+    status, headers, data = call(server, {}, path="/NoSuchOperation")
+    assert_aws_error(status, headers, data, 404, "UnknownOperationException")
+    status, headers, data = call(server, {}, path="/CreateOpportunity/extra")
+    assert_aws_error(status, headers, data, 404, "UnknownOperationException")
+
+
+def test_wrong_method(server):
+    status, headers, data = call(server, b"", method="GET", path="/CreateOpportunity", content_type=None)
+    assert_aws_error(status, headers, data, 405, "MethodNotAllowedException")
+    status, headers, data = call(server, minimal(), method="PUT", target="CreateOpportunity")
+    assert_aws_error(status, headers, data, 405, "MethodNotAllowedException")
+
+
+@pytest.mark.parametrize("payload", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe{}", b'{"Catalog": NaN}'])
+def test_malformed_body_is_a_serialization_exception(server, payload):
+    status, headers, data = call(server, payload, target="CreateOpportunity")
+    assert_aws_error(status, headers, data, 400, "SerializationException")
+
+
+def test_deeply_nested_body_is_a_serialization_exception(server):
+    payload = b'{"Catalog":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    status, headers, data = call(server, payload, target="CreateOpportunity")
+    assert_aws_error(status, headers, data, 400, "SerializationException")
+
+
+def test_body_over_one_mebibyte_is_refused(server):
+    request = minimal()
+    request["Padding"] = "x" * (1024 * 1024)
+    status, headers, data = call(server, request, target="CreateOpportunity")
+    assert_aws_error(status, headers, data, 413, "RequestEntityTooLargeException")
+    status, _, _ = call(server, minimal(), target="CreateOpportunity")
+    assert status == 200  # and the server keeps serving
+
+
+def test_wrong_content_type(server):
+    status, headers, data = call(server, minimal(), target="CreateOpportunity", content_type="text/plain")
+    assert_aws_error(status, headers, data, 415, "UnsupportedMediaTypeException")
+
+
+def test_operation_not_served_yet(server):
+    status, headers, data = call(server, {"Catalog": "Sandbox"}, target="ListOpportunities")
+    assert_aws_error(status, headers, data, 501, "NotImplementedException")
+
+
+def test_validation_error_body_shape(server):
+    status, headers, data = call(server, {"Catalog": "Sandbox"}, target="CreateOpportunity")
+    body = assert_aws_error(status, headers, data, 400, "ValidationException")
+    assert body["Reason"] == "REQUEST_VALIDATION_FAILED"
+    assert body["ErrorList"] == [{"FieldName": "clientToken", "Code": "REQUIRED_FIELD_MISSING",
+                                  "Message": "clientToken is required."}]
+
+
+def test_wrong_json_types_are_validation_errors(server):
+    """What boto3 never sends but a hand-written client might: a string for a list, a list for an object."""
+    request = minimal(PrimaryNeedsFromAws="Co-Sell - Deal Support", Marketing=["None"])
+    status, headers, data = call(server, request, target="CreateOpportunity")
+    body = assert_aws_error(status, headers, data, 400, "ValidationException")
+    assert sorted((e["FieldName"], e["Code"]) for e in body["ErrorList"]) == [
+        ("marketing", "INVALID_VALUE"), ("primaryNeedsFromAws", "INVALID_VALUE")]
+
+
+def test_health(server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("GET", "/_cosell/health")
+    response = connection.getresponse()
+    assert response.status == 200
+    assert json.loads(response.read()) == {"status": "ok"}
