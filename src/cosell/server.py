@@ -7,6 +7,7 @@ admin surface. The body is read here with a size limit; nothing else about bytes
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -52,7 +53,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         body = await _read_body(request, settings.max_body_bytes)
         if body is None:
             error = RequestTooLargeError(f"The request body is larger than {settings.max_body_bytes} bytes.")
-            return _to_starlette(RawResponse(*json10.serialize_error(error, "-")))
+            return _to_starlette(RawResponse(*json10.serialize_error(error, str(uuid.uuid4()))))
         raw = RawRequest(
             method=request.method,
             path=request.url.path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import cache
 
 from botocore.model import Shape
 
@@ -47,20 +48,54 @@ def format_timestamp(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def render(shape: Shape, value):
-    """`value` shaped as `shape` for the wire: every structure member present, unset ones null."""
-    if value is None:
-        return None
-    kind = shape.type_name
-    if kind == "structure":
-        return {name: render(member, value.get(name)) for name, member in shape.members.items()}
-    if kind == "list":
-        return [render(shape.member, item) for item in value]
-    if kind == "map":
-        return {key: render(shape.value, item) for key, item in value.items()}
-    if kind == "timestamp" and isinstance(value, dt.datetime):
-        return format_timestamp(value)
+def _identity(value):
     return value
+
+
+def _structure_renderer(shape: Shape):
+    members = [(name, renderer(member)) for name, member in shape.members.items()]
+
+    def render_structure(value):
+        return {name: (None if (item := value.get(name)) is None else render_member(item))
+                for name, render_member in members}
+
+    return render_structure
+
+
+def _list_renderer(shape: Shape):
+    render_item = renderer(shape.member)
+    if render_item is _identity:
+        return list
+    return lambda value: [render_item(item) for item in value]
+
+
+def _map_renderer(shape: Shape):
+    render_value = renderer(shape.value)
+    return lambda value: {key: render_value(item) for key, item in value.items()}
+
+
+def _timestamp_renderer(_shape: Shape):
+    return lambda value: format_timestamp(value) if isinstance(value, dt.datetime) else value
+
+
+_RENDERER_BUILDERS = {
+    "structure": _structure_renderer,
+    "list": _list_renderer,
+    "map": _map_renderer,
+    "timestamp": _timestamp_renderer,
+}
+
+
+@cache
+def renderer(shape: Shape):
+    """A function that shapes a value for the wire: every structure member present, unset ones null.
+    Built once per shape."""
+    build = _RENDERER_BUILDERS.get(shape.type_name)
+    return build(shape) if build else _identity
+
+
+def render(shape: Shape, value):
+    return None if value is None else renderer(shape)(value)
 
 
 def dumps(document) -> bytes:
