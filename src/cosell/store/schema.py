@@ -1,6 +1,21 @@
 """Table definitions. Timestamps are integer milliseconds since the epoch (sortable, exact)."""
 
+from __future__ import annotations
+
+import datetime as dt
+
 from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def to_ms(value: dt.datetime) -> int:
+    return (value - EPOCH) // dt.timedelta(milliseconds=1)
+
+
+def from_ms(value: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(milliseconds=value)
+
 
 metadata = MetaData()
 
@@ -10,6 +25,7 @@ opportunities = Table(
     Column("catalog", String(16), primary_key=True),
     Column("id", String(24), primary_key=True),
     Column("account_id", String(12), nullable=False),
+    Column("number", BigInteger, nullable=False),  # the digits of the id, for sorting by Identifier
     Column("created_ms", BigInteger, nullable=False),
     Column("last_modified_ms", BigInteger, nullable=False),
     Column("stage", String(32)),
@@ -18,8 +34,8 @@ opportunities = Table(
     Column("target_close_date", String(10)),
     Column("document", Text, nullable=False),  # the opportunity as GetOpportunity shows it, JSON
 )
-Index("opportunities_by_account", opportunities.c.account_id, opportunities.c.catalog,
-      opportunities.c.last_modified_ms)
+Index("opportunities_by_last_modified", opportunities.c.account_id, opportunities.c.catalog,
+      opportunities.c.last_modified_ms, opportunities.c.number)
 
 # ClientToken results, scoped to (account, catalog, operation); see reference §4.
 client_tokens = Table(
@@ -34,10 +50,48 @@ client_tokens = Table(
     Column("created_ms", BigInteger, nullable=False),
 )
 
-# Opportunity numbers increase per catalog, as the real identifiers appear to (reference §5.1).
+# Numbers increase per name (e.g. opportunities per catalog, as the real identifiers appear to).
 id_counters = Table(
     "id_counters",
     metadata,
     Column("name", String(64), primary_key=True),
     Column("last_value", BigInteger, nullable=False),
 )
+
+# The partner's solution catalog, per account and catalog (ListSolutions, AssociateOpportunity).
+solutions = Table(
+    "solutions",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("catalog", String(16), primary_key=True),
+    Column("id", String(24), primary_key=True),
+    Column("number", BigInteger, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("category", String(255), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+# Tags of any taggable resource, by ARN (the ARN names account and catalog).
+tags = Table(
+    "tags",
+    metadata,
+    Column("resource_arn", String(1000), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+# StartEngagementFromOpportunityTask results.
+engagement_tasks = Table(
+    "engagement_tasks",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("catalog", String(16), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("opportunity_id", String(24), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("document", Text, nullable=False),  # the task summary as the list operation shows it, JSON
+)
+Index("engagement_tasks_by_start", engagement_tasks.c.account_id, engagement_tasks.c.catalog,
+      engagement_tasks.c.start_ms)

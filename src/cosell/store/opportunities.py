@@ -1,0 +1,68 @@
+"""Opportunity rows: the document as GetOpportunity shows it, plus the columns lists filter and sort on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import insert, select, update
+
+from cosell.store.schema import opportunities, to_ms
+
+
+def _indexed_columns(opportunity: dict) -> dict:
+    life_cycle = opportunity.get("LifeCycle") or {}
+    account = (opportunity.get("Customer") or {}).get("Account") or {}
+    return {
+        "stage": life_cycle.get("Stage"),
+        "review_status": life_cycle.get("ReviewStatus"),
+        "company_name": account.get("CompanyName"),
+        "target_close_date": life_cycle.get("TargetCloseDate"),
+        "document": json.dumps(opportunity, separators=(",", ":")),
+    }
+
+
+class OpportunityQueries:
+    def insert_opportunity(self, account_id: str, opportunity: dict, created: dt.datetime,
+                           last_modified: dt.datetime) -> None:
+        self._c.execute(insert(opportunities).values(
+            catalog=opportunity["Catalog"],
+            id=opportunity["Id"],
+            number=int(opportunity["Id"][1:]),
+            account_id=account_id,
+            created_ms=to_ms(created),
+            last_modified_ms=to_ms(last_modified),
+            **_indexed_columns(opportunity),
+        ))
+
+    def replace_opportunity(self, account_id: str, opportunity: dict, expected_last_modified: dt.datetime,
+                            last_modified: dt.datetime) -> bool:
+        """Store the new version if the stored one still has `expected_last_modified`; False if not."""
+        result = self._c.execute(
+            update(opportunities).where(
+                opportunities.c.catalog == opportunity["Catalog"],
+                opportunities.c.id == opportunity["Id"],
+                opportunities.c.account_id == account_id,
+                opportunities.c.last_modified_ms == to_ms(expected_last_modified),
+            ).values(last_modified_ms=to_ms(last_modified), **_indexed_columns(opportunity))
+        )
+        return result.rowcount == 1
+
+    def get_opportunity(self, account_id: str, catalog: str, opportunity_id: str) -> dict | None:
+        row = self._c.execute(
+            select(opportunities.c.document).where(
+                opportunities.c.catalog == catalog,
+                opportunities.c.id == opportunity_id,
+                opportunities.c.account_id == account_id,
+            )
+        ).first()
+        return None if row is None else json.loads(row.document)
+
+    def opportunity_exists(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
+        return self._c.execute(
+            select(opportunities.c.id).where(
+                opportunities.c.catalog == catalog,
+                opportunities.c.id == opportunity_id,
+                opportunities.c.account_id == account_id,
+            )
+        ).first() is not None
