@@ -125,3 +125,31 @@ def full(related_opportunity_id: str, catalog: str = "Sandbox") -> dict:
         },
         "Tags": [{"Key": "team", "Value": "crm-sync"}],
     }
+
+
+def submittable(catalog: str = "Sandbox", **overrides) -> dict:
+    """A create request with every field submission requires (reference §3.2)."""
+    request = minimal(catalog)
+    request["Customer"]["Account"]["Address"]["City"] = "Seattle"
+    request["PrimaryNeedsFromAws"] = ["Co-Sell - Technical Consultation"]
+    request["Project"] = {
+        "Title": "Data lake migration",
+        "CustomerBusinessProblem": "The customer's on-premises warehouse cannot keep up with demand.",
+        "CustomerUseCase": "Migration/Database Migration",
+        "DeliveryModels": ["Professional Services"],
+        "SalesActivities": ["Initialized discussions with customer"],
+        "ExpectedCustomerSpend": [{"Amount": "2500", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}],
+    }
+    request["Marketing"] = {"Source": "None"}
+    request.update(overrides)
+    return request
+
+
+def update_from(opportunity: dict, **changes) -> dict:
+    """An UpdateOpportunity request from a GetOpportunity answer, as AWS's docs describe: Id renamed
+    Identifier, members UpdateOpportunity does not take removed."""
+    request = {key: copy.deepcopy(value) for key, value in opportunity.items()
+               if key not in ("ResponseMetadata", "Id", "Arn", "CreatedDate", "OpportunityTeam", "RelatedEntityIdentifiers")}
+    request["Identifier"] = opportunity["Id"]
+    request.update(changes)
+    return request

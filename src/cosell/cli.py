@@ -1,13 +1,24 @@
-"""The `cosell` command: builds Settings from flags and environment and starts things; no logic."""
+"""The `cosell` command: builds Settings from flags and environment and starts things; no logic.
+
+    cosell serve [--host H] [--port P] [--data DIR] [--review manual|auto] ...
+    cosell review approve|reject|action-required|start-review <OpportunityId> [--catalog Sandbox] ...
+    cosell solutions add --name N --category C [--status Active] [--catalog Sandbox]
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
+import urllib.error
+import urllib.request
 
+from cosell.admin import REVIEW_ACTIONS
 from cosell.settings import Settings
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4588"
 
 
 def _account_id(value: str) -> str:
@@ -19,13 +30,36 @@ def _account_id(value: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cosell", description="AWS Partner Central Selling API, self-hosted.")
     commands = parser.add_subparsers(dest="command", required=True)
+
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env COSELL_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default 4588, env COSELL_PORT)")
     serve.add_argument("--data", dest="data_dir", help="directory of the embedded SQLite database (default ./.cosell, env COSELL_DATA)")
     serve.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
     serve.add_argument("--account-id", type=_account_id, help="the partner account every request belongs to (default 123456789012)")
+    serve.add_argument("--review", choices=["manual", "auto"],
+                       help="simulated AWS review: manual (cosell review / Sandbox UpdateOpportunity) or auto (env COSELL_REVIEW)")
+    serve.add_argument("--review-delay", dest="review_delay_seconds", type=float,
+                       help="seconds before the auto reviewer takes each step (default 5, env COSELL_REVIEW_DELAY)")
+    serve.add_argument("--review-rules", help="JSON file of rules that make the auto reviewer ask for action or reject (env COSELL_REVIEW_RULES)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    review = commands.add_parser("review", help="decide an AWS review now, on a running server")
+    review.add_argument("action", choices=list(REVIEW_ACTIONS))
+    review.add_argument("identifier", help="opportunity id, e.g. O1000000")
+    review.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
+    review.add_argument("--comments", help="LifeCycle.ReviewComments")
+    review.add_argument("--reason", help="LifeCycle.ReviewStatusReason")
+    review.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+
+    solutions = commands.add_parser("solutions", help="the partner's solution catalog on a running server")
+    solution_commands = solutions.add_subparsers(dest="solutions_command", required=True)
+    add = solution_commands.add_parser("add", help="add a solution (ListSolutions, AssociateOpportunity)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--category", required=True)
+    add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
+    add.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
+    add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
     return parser
 
 
@@ -34,17 +68,44 @@ def serve(args: argparse.Namespace) -> None:
 
     from cosell.server import create_app
 
-    settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir,
-                                 database_url=args.database_url, account_id=args.account_id)
+    settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir, database_url=args.database_url,
+                                 account_id=args.account_id, review=args.review,
+                                 review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
+
+
+def _post(endpoint: str, path: str, body: dict) -> int:
+    """POST to an admin endpoint; prints the JSON answer; exit status 0 on success."""
+    request = urllib.request.Request(endpoint.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            print(json.dumps(json.loads(response.read()), indent=2))
+            return 0
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read() or b"{}")
+        print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
+        for entry in answer.get("ErrorList") or []:
+            print(f"  {entry.get('FieldName')}: {entry.get('Code')}: {entry.get('Message')}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"cannot reach cosell at {endpoint}: {error.reason}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         serve(args)
+    elif args.command == "review":
+        sys.exit(_post(args.endpoint_url, "/_cosell/review", {
+            "Catalog": args.catalog, "Identifier": args.identifier, "ReviewStatus": REVIEW_ACTIONS[args.action],
+            "ReviewComments": args.comments, "ReviewStatusReason": args.reason}))
+    elif args.command == "solutions":
+        sys.exit(_post(args.endpoint_url, "/_cosell/solutions", {
+            "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status}))
 
 
 if __name__ == "__main__":

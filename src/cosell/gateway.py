@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from cosell.admin import ensure_default_solutions
 from cosell.operations import OPERATIONS
 from cosell.protocol import json10
 from cosell.protocol.errors import (
@@ -71,6 +72,7 @@ def utc_now() -> dt.datetime:
 
 class Gateway:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], dt.datetime] = utc_now):
+        """Compiles the validators and makes sure the account has the Sandbox's default solution."""
         self.settings = settings
         self.store = store
         self.clock = clock
@@ -79,6 +81,7 @@ class Gateway:
         self._operation_names = frozenset(model.operation_names)
         implemented = [model.operation_model(name) for name in OPERATIONS]
         self._validators = compile_validators(implemented)
+        ensure_default_solutions(store, settings.account_id, clock())
 
     def handle(self, raw: RawRequest) -> RawResponse:
         request_id = str(uuid.uuid4())

@@ -16,6 +16,11 @@ class Settings:
     account_id: str = "123456789012"
     database_url: str | None = None  # default: SQLite file in data_dir
     max_body_bytes: int = 1024 * 1024
+    # The simulated AWS reviewer: "manual" (decisions come from `cosell review` / the Sandbox's
+    # UpdateOpportunity) or "auto" (a background reviewer decides after review_delay_seconds).
+    review: str = "manual"
+    review_delay_seconds: float = 5.0
+    review_rules: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -33,8 +38,12 @@ class Settings:
             "data_dir": Path(env.get("COSELL_DATA", str(cls.data_dir))),
             "account_id": env.get("COSELL_ACCOUNT_ID", cls.account_id),
             "database_url": env.get("COSELL_DATABASE_URL") or None,
+            "review": env.get("COSELL_REVIEW", cls.review),
+            "review_delay_seconds": float(env.get("COSELL_REVIEW_DELAY", cls.review_delay_seconds)),
+            "review_rules": Path(env["COSELL_REVIEW_RULES"]) if env.get("COSELL_REVIEW_RULES") else None,
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
-        if isinstance(values["data_dir"], str):
-            values["data_dir"] = Path(values["data_dir"])
+        for key in ("data_dir", "review_rules"):
+            if isinstance(values[key], str):
+                values[key] = Path(values[key])
         return cls(**values)

@@ -5,14 +5,15 @@ and defaults (reference §5.2), as GetOpportunity will show it. Pure: no storage
 from __future__ import annotations
 
 from cosell.domain.picklists import OPPORTUNITY_OWNER
-from cosell.domain.rules import coerce_target_company, drop_invalid_estimation_urls
+from cosell.domain.lifecycle import REVIEW_MEMBERS, UPDATABLE_MEMBERS
+from cosell.domain.rules import coerce_target_company, drop_invalid_estimation_urls, rebuild_self_entry
 
 PENDING_SUBMISSION = "Pending Submission"
 DEFAULT_STAGE = "Prospect"
 NEXT_STEPS_HISTORY_KEPT = 50  # "Read-only; shows the last 50 values" (seed, NextStepsHistory)
 
 # Members the client may send but only the service sets (seed: "read-only"; reference §3.3).
-SERVER_OWNED_LIFE_CYCLE = ("ReviewStatus", "ReviewComments", "ReviewStatusReason", "NextStepsHistory")
+SERVER_OWNED_LIFE_CYCLE = REVIEW_MEMBERS + ("NextStepsHistory",)
 # Request members that are about the request, not the opportunity.
 NOT_STORED = ("ClientToken",)
 
@@ -41,8 +42,7 @@ def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id:
                     related_entity_kinds: tuple[str, ...]) -> dict:
     opportunity = {key: value for key, value in request.items() if key not in NOT_STORED}
     opportunity.update(Id=opportunity_id, Arn=arn, CreatedDate=now, LastModifiedDate=now)
-    opportunity.setdefault("NationalSecurity", "No")
-    opportunity.setdefault("OpportunityType", "Net New Business")
+    _with_defaults(opportunity)
 
     life_cycle = {k: v for k, v in (request.get("LifeCycle") or {}).items() if k not in SERVER_OWNED_LIFE_CYCLE}
     life_cycle.setdefault("Stage", DEFAULT_STAGE)
@@ -52,14 +52,9 @@ def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id:
         life_cycle["NextStepsHistory"] = history
     opportunity["LifeCycle"] = life_cycle
 
-    marketing = dict(request.get("Marketing") or {})
-    marketing.setdefault("Source", "None")
-    opportunity["Marketing"] = marketing
-
-    if "Customer" in request:
-        opportunity["Customer"] = {**request["Customer"], "Contacts": request["Customer"].get("Contacts", [])}
     if "Project" in request:
-        opportunity["Project"] = drop_invalid_estimation_urls(coerce_target_company(request["Project"]))
+        project = {k: v for k, v in request["Project"].items() if v is not None}
+        opportunity["Project"] = drop_invalid_estimation_urls(coerce_target_company(project))
 
     team = list(request.get("OpportunityTeam") or [])
     if not any(member.get("BusinessTitle") == OPPORTUNITY_OWNER for member in team):
@@ -68,3 +63,48 @@ def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id:
 
     opportunity["RelatedEntityIdentifiers"] = {kind: [] for kind in related_entity_kinds}
     return opportunity
+
+
+def _with_defaults(opportunity: dict) -> dict:
+    """Defaults the service applies whenever a member is absent (reference §5.2)."""
+    opportunity.setdefault("NationalSecurity", "No")
+    opportunity.setdefault("OpportunityType", "Net New Business")
+    opportunity["Marketing"] = {**(opportunity.get("Marketing") or {})}
+    opportunity["Marketing"].setdefault("Source", "None")
+    if "Customer" in opportunity:
+        opportunity["Customer"] = {**opportunity["Customer"], "Contacts": opportunity["Customer"].get("Contacts", [])}
+    return opportunity
+
+
+def updated_opportunity(stored: dict, request: dict, now: str) -> dict:
+    """The opportunity after an UpdateOpportunity request, before any check.
+
+    Full replace: "If any field is omitted, the API assumes that the field is set to null" (model,
+    UpdateOpportunity). Exceptions: ExpectedContractDuration omitted means no change (R24); Stage
+    omitted keeps the stage (choice: an opportunity always has a stage); the review members and
+    NextStepsHistory belong to the service and are kept."""
+    updated = {key: value for key, value in stored.items() if key not in UPDATABLE_MEMBERS}
+    updated.update({key: request[key] for key in UPDATABLE_MEMBERS if key in request and key != "LifeCycle"})
+    _with_defaults(updated)
+
+    stored_project = stored.get("Project") or {}
+    project = dict(request.get("Project") or {})
+    if "ExpectedContractDuration" not in project and "ExpectedContractDuration" in stored_project:
+        project["ExpectedContractDuration"] = stored_project["ExpectedContractDuration"]
+    project = {k: v for k, v in project.items() if v is not None}
+    project = rebuild_self_entry(coerce_target_company(project), stored_project)
+    if project or "Project" in request:
+        updated["Project"] = drop_invalid_estimation_urls(project)
+    else:
+        updated.pop("Project", None)
+
+    stored_life_cycle = stored.get("LifeCycle") or {}
+    life_cycle = {k: v for k, v in (request.get("LifeCycle") or {}).items() if k not in SERVER_OWNED_LIFE_CYCLE}
+    life_cycle.setdefault("Stage", stored_life_cycle.get("Stage", DEFAULT_STAGE))
+    life_cycle.update({k: stored_life_cycle[k] for k in REVIEW_MEMBERS if k in stored_life_cycle})
+    history = append_next_steps(stored_life_cycle.get("NextStepsHistory"), life_cycle.get("NextSteps"), now)
+    if history:
+        life_cycle["NextStepsHistory"] = history
+    updated["LifeCycle"] = life_cycle
+    updated["LastModifiedDate"] = now
+    return updated

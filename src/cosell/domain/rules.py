@@ -42,6 +42,7 @@ EUROPEAN_SOVEREIGN_PARTITION = "aws-eusc"
 class RuleContext:
     catalog: str
     today: dt.date
+    previous: dict | None = None  # the stored opportunity, when the request updates one
 
 
 def _get(document: dict | None, *path: str):
@@ -181,7 +182,7 @@ def r14_expected_customer_spend(request: dict, ctx: RuleContext) -> list[Violati
         if spend.get("TargetCompany") not in ("AWS", "Self"):
             out.append(Violation("project.expectedCustomerSpend.targetCompany", INVALID,
                                  "TargetCompany must be 'AWS' or 'Self'"))
-    if not self_entries:
+    if not self_entries and ctx.previous is None:  # "Create only" (DG-ds); an update rebuilds it (R24)
         out.append(Violation("project.expectedCustomerSpend", INVALID,
                              "A Self entry is required when ExpectedContractDuration is present"))
     if len(self_entries) > 1:
@@ -322,8 +323,8 @@ def r10_target_close_date(request: dict, ctx: RuleContext) -> list[Violation]:
     """R10: LifeCycle.TargetCloseDate must be a real date and not in the past (seed: "Ensure the
     Target Close Date isn't in the past"). "Today" is the UTC date."""
     value = _get(request, "LifeCycle", "TargetCloseDate")
-    if value is None:
-        return []
+    if value is None or (ctx.previous is not None and value == _get(ctx.previous, "LifeCycle", "TargetCloseDate")):
+        return []  # choice: an update that keeps a date which has since passed is not refused for it
     date = _date(value)
     if date is None:
         return [Violation("lifeCycle.targetCloseDate", INVALID, f"TargetCloseDate {value} is not a valid date.")]
@@ -385,13 +386,35 @@ def r26_opportunity_team(request: dict, ctx: RuleContext) -> list[Violation]:
     return out
 
 
-CREATE_RULES = (
+# Rules that hold for every version of an opportunity, created or updated.
+OPPORTUNITY_RULES = (
     r1_website_url, seed_industry_required, r3_company_name, r2_national_security, r4_other_industry,
     r11_state_or_region, r12_postal_code, r5_other_competitor_names, r14_expected_customer_spend,
-    r15_estimation_url, r16_flat_renewal_parent, seed_picklists, r7_origin, r8_marketing_use_cases,
-    r9_marketing_source, r10_target_close_date, r18_closed_lost, r21_contract_dates, r26_opportunity_team,
+    r15_estimation_url, r16_flat_renewal_parent, seed_picklists, r8_marketing_use_cases,
+    r9_marketing_source, r10_target_close_date, r21_contract_dates,
 )
+# Origin and OpportunityTeam are create-only members; R18's "not created Closed Lost" is create-only
+# (on update, lifecycle.stage_violations applies R18-R20).
+CREATE_RULES = OPPORTUNITY_RULES + (r7_origin, r18_closed_lost, r26_opportunity_team)
 
 
 def create_violations(request: dict, ctx: RuleContext) -> list[Violation]:
     return [violation for rule in CREATE_RULES for violation in rule(request, ctx)]
+
+
+def update_violations(opportunity: dict, ctx: RuleContext) -> list[Violation]:
+    """The create rules, applied to the opportunity an update would produce ("Business rules of
+    create apply to the result")."""
+    return [violation for rule in OPPORTUNITY_RULES for violation in rule(opportunity, ctx)]
+
+
+def rebuild_self_entry(project: dict, previous_project: dict | None) -> dict:
+    """R24: an update that sends ExpectedContractDuration without a Self entry keeps the stored Self
+    entry (DG-ds)."""
+    spends = project.get("ExpectedCustomerSpend") or []
+    if project.get("ExpectedContractDuration") is None or any(s.get("TargetCompany") == "Self" for s in spends):
+        return project
+    stored_self = [s for s in (previous_project or {}).get("ExpectedCustomerSpend") or [] if s.get("TargetCompany") == "Self"]
+    if not stored_self:
+        return project
+    return {**project, "ExpectedCustomerSpend": spends + stored_self[:1]}

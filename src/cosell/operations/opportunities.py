@@ -9,17 +9,23 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cosell.domain import rules
+import datetime as dt
+
+from cosell.domain import lifecycle, rules
+from cosell.domain.associations import solution_like
 from cosell.domain.identifiers import opportunity_arn, opportunity_id
-from cosell.domain.opportunity import new_opportunity
+from cosell.domain.opportunity import new_opportunity, updated_opportunity
+from cosell.domain.picklists import OPPORTUNITY_OWNER
+from cosell.domain.violations import Violation
 from cosell.protocol.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from cosell.protocol.json10 import format_timestamp
 from cosell.protocol.model import service_model
+from cosell.protocol.validate import parse_timestamp
 
 CONFLICTING_CLIENT_TOKEN = "Conflicting client token submitted for a new request body."
 
 
-def _business_error(violations) -> ValidationError:
+def business_error(violations: list[Violation]) -> ValidationError:
     return ValidationError.from_errors(
         ValidationError.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
@@ -30,7 +36,7 @@ def request_fingerprint(request: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):
+def remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):
     remembered = tx.find_client_token(ctx.account_id, catalog, operation, token)
     if remembered is None:
         return None
@@ -47,13 +53,13 @@ def create_opportunity(ctx, request: dict) -> dict:
     violations = rules.create_violations(request, rules.RuleContext(catalog, ctx.now.date()))
     if violations:
         with ctx.store.read() as tx:  # a replay of an accepted request still gets its answer
-            remembered = _remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
+            remembered = remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
         if remembered is not None:
             return remembered
-        raise _business_error(violations)
+        raise business_error(violations)
 
     with ctx.store.write() as tx:
-        remembered = _remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
+        remembered = remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
         if remembered is not None:
             return remembered
         parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
@@ -70,6 +76,8 @@ def create_opportunity(ctx, request: dict) -> dict:
             related_entity_kinds=tuple(service_model().shape_for("RelatedEntityIdentifiers").members),
         )
         tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
+        if request.get("Tags"):
+            tx.put_tags(opportunity["Arn"], request["Tags"])
         response = {
             "Id": new_id,
             "LastModifiedDate": now,
@@ -79,10 +87,94 @@ def create_opportunity(ctx, request: dict) -> dict:
     return response
 
 
-def get_opportunity(ctx, request: dict) -> dict:
-    catalog, identifier = request["Catalog"], request["Identifier"]
-    with ctx.store.read() as tx:
-        opportunity = tx.get_opportunity(ctx.account_id, catalog, identifier)
+def visible_opportunity(tx, ctx, catalog: str, identifier: str) -> dict:
+    """The caller's opportunity, or ResourceNotFoundException (never a hint that another account's exists)."""
+    opportunity = tx.get_opportunity(ctx.account_id, catalog, identifier)
     if opportunity is None:
         raise NotFoundError(f"Opportunity {identifier} was not found in catalog {catalog}.")
     return opportunity
+
+
+def get_opportunity(ctx, request: dict) -> dict:
+    with ctx.store.read() as tx:
+        return visible_opportunity(tx, ctx, request["Catalog"], request["Identifier"])
+
+
+def next_modified(stored: dict, now: dt.datetime) -> dt.datetime:
+    """A LastModifiedDate later than the stored one, so that the optimistic lock always sees a change."""
+    previous = parse_timestamp(stored["LastModifiedDate"])
+    return max(now, previous + dt.timedelta(milliseconds=1))
+
+
+def save(tx, account_id: str, stored: dict, changed: dict, when: dt.datetime) -> dict:
+    """Store a new version of `stored`; ConflictException if another write got there first."""
+    changed = {**changed, "LastModifiedDate": format_timestamp(when)}
+    if not tx.replace_opportunity(account_id, changed, parse_timestamp(stored["LastModifiedDate"]), when):
+        raise ConflictError(f"Opportunity {stored['Id']} was modified by another request; "
+                            "fetch it with GetOpportunity and retry with its LastModifiedDate.")
+    return changed
+
+
+def _review_request(ctx, catalog: str, stored: dict, request: dict) -> str | None:
+    """The review decision an UpdateOpportunity carries, if any. In the Sandbox the caller may play
+    AWS's reviewer by setting LifeCycle.ReviewStatus (DG-sbx; AWS's simulate-approval samples); in
+    the AWS catalog a ReviewStatus other than the current one is refused."""
+    sent = (request.get("LifeCycle") or {}).get("ReviewStatus")
+    current = stored["LifeCycle"]["ReviewStatus"]
+    if sent is None or sent == current:
+        return None
+    if catalog != "Sandbox":
+        raise business_error([Violation("lifeCycle.reviewStatus", lifecycle.ACTION_NOT_PERMITTED,
+                                        "LifeCycle.ReviewStatus is set by AWS; only the Sandbox catalog simulates review.")])
+    return sent
+
+
+def update_opportunity(ctx, request: dict) -> dict:
+    catalog, identifier = request["Catalog"], request["Identifier"]
+    with ctx.store.write() as tx:
+        stored = visible_opportunity(tx, ctx, catalog, identifier)
+        if parse_timestamp(stored["LastModifiedDate"]) != request["LastModifiedDate"]:
+            raise ConflictError(f"LastModifiedDate does not match opportunity {identifier}'s; fetch it with "
+                                "GetOpportunity and retry with its LastModifiedDate.")
+        when = next_modified(stored, ctx.now)
+        decision = _review_request(ctx, catalog, stored, request)
+        updated = updated_opportunity(stored, request, format_timestamp(when))
+
+        violations = lifecycle.editability_violations(stored, updated)
+        if decision is not None:
+            violations += lifecycle.review_violations(stored["LifeCycle"]["ReviewStatus"], decision)
+        elif stored["LifeCycle"]["ReviewStatus"] == lifecycle.ACTION_REQUIRED and not violations:
+            # "After updates, the opportunity re-enters the validation phase" (seed, Action Required).
+            updated = lifecycle.reviewed(updated, lifecycle.SUBMITTED, None, None)
+        solutions = solution_like(stored["RelatedEntityIdentifiers"])
+        violations += rules.update_violations(updated, rules.RuleContext(catalog, ctx.now.date(), previous=stored))
+        violations += lifecycle.stage_violations(updated, solutions) if _stage_changed(stored, updated) else []
+        if violations:
+            raise business_error(violations)
+        if decision is not None:
+            life_cycle = request["LifeCycle"]
+            updated = lifecycle.reviewed(updated, decision, life_cycle.get("ReviewComments"),
+                                         life_cycle.get("ReviewStatusReason"))
+
+        parent = (updated.get("Project") or {}).get("RelatedOpportunityIdentifier")
+        if parent and parent != (stored.get("Project") or {}).get("RelatedOpportunityIdentifier"):
+            if not tx.opportunity_exists(ctx.account_id, catalog, parent):
+                raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
+        saved = save(tx, ctx.account_id, stored, updated, when)
+    return {"Id": identifier, "LastModifiedDate": saved["LastModifiedDate"]}
+
+
+def _stage_changed(stored: dict, updated: dict) -> bool:
+    before, after = stored.get("LifeCycle") or {}, updated.get("LifeCycle") or {}
+    return (before.get("Stage"), before.get("ClosedLostReason")) != (after.get("Stage"), after.get("ClosedLostReason"))
+
+
+def assign_opportunity(ctx, request: dict) -> None:
+    """Replaces the OpportunityOwner with the assignee (model: AssignOpportunity)."""
+    catalog, identifier = request["Catalog"], request["Identifier"]
+    with ctx.store.write() as tx:
+        stored = visible_opportunity(tx, ctx, catalog, identifier)
+        owner = {**request["Assignee"], "BusinessTitle": OPPORTUNITY_OWNER}
+        team = [m for m in stored.get("OpportunityTeam") or [] if m.get("BusinessTitle") != OPPORTUNITY_OWNER]
+        save(tx, ctx.account_id, stored, {**stored, "OpportunityTeam": team + [owner]}, next_modified(stored, ctx.now))
+    return None

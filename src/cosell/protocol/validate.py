@@ -30,6 +30,11 @@ INVALID = object()  # a value that failed validation; never stored
 PATTERN_CHECKED_BY_BUSINESS_RULE = {("ExpectedCustomerSpend", "EstimationUrl")}
 
 
+# Members whose explicit null means something other than "absent": on UpdateOpportunity an omitted
+# ExpectedContractDuration means "no change" but an explicit null clears it (DG-ds, deal sizing; R24).
+# These keep their null in the cleaned request.
+NULL_IS_MEANINGFUL = {("Project", "ExpectedContractDuration")}
+
 # Value lists the model documents but does not declare as an enum, with their source.
 DOCUMENTED_ENUMS = {
     # Catalog: "a string value from a predefined list: AWS or Sandbox" (model doc, every operation).
@@ -184,11 +189,15 @@ class _Compiler:
             for name, member in shape.members.items()
         }
         required = tuple(shape.required_members)
+        keep_null = tuple(name for name in members if (shape.name, name) in NULL_IS_MEANINGFUL)
 
         def validate(value, path, errors):
             if not isinstance(value, dict):
                 return _error(errors, path, "INVALID_VALUE", f"{shown_path(path) or 'The request'} must be an object.")
             cleaned = {}
+            for name in keep_null:
+                if name in value and value[name] is None:
+                    cleaned[name] = None
             for name, member_validator in members.items():
                 item = value.get(name)
                 if item is None:

@@ -66,3 +66,15 @@ class OpportunityQueries:
                 opportunities.c.account_id == account_id,
             )
         ).first() is not None
+
+    def opportunities_awaiting_review(self, modified_before: dt.datetime, limit: int = 100) -> list[tuple]:
+        """(account_id, catalog, id, review_status) of Submitted / In review opportunities untouched since
+        `modified_before`, oldest first."""
+        rows = self._c.execute(
+            select(opportunities.c.account_id, opportunities.c.catalog, opportunities.c.id,
+                   opportunities.c.review_status)
+            .where(opportunities.c.review_status.in_(("Submitted", "In review")),
+                   opportunities.c.last_modified_ms <= to_ms(modified_before))
+            .order_by(opportunities.c.last_modified_ms).limit(limit)
+        )
+        return [tuple(row) for row in rows]

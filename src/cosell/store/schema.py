@@ -36,6 +36,7 @@ opportunities = Table(
 )
 Index("opportunities_by_last_modified", opportunities.c.account_id, opportunities.c.catalog,
       opportunities.c.last_modified_ms, opportunities.c.number)
+Index("opportunities_awaiting_review", opportunities.c.review_status, opportunities.c.last_modified_ms)
 
 # ClientToken results, scoped to (account, catalog, operation); see reference §4.
 client_tokens = Table(

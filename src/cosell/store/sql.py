@@ -49,6 +49,9 @@ class Store:
         self.engine = _sqlite_engine(parsed) if parsed.get_backend_name() == "sqlite" else create_engine(url)
         self._is_sqlite = parsed.get_backend_name() == "sqlite"
         metadata.create_all(self.engine)
+        for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
 
     @contextmanager
     def write(self) -> Iterator["StoreTransaction"]:

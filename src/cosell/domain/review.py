@@ -1,0 +1,62 @@
+"""The automatic AWS reviewer's decisions: pure, from the opportunity and the user's rules.
+
+A rule file is a JSON list; the first rule whose field matches decides, otherwise the opportunity is
+Approved. Example:
+    [{"field": "Project.Title", "contains": "reject", "decision": "Rejected",
+      "reason": "Duplicate of Partner Referral"},
+     {"field": "Project.CustomerBusinessProblem", "contains": "TBD", "decision": "Action Required",
+      "comments": "Please describe the customer's business problem."}]
+A rule matches with "equals", "contains" or "missing": true (the field is empty).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cosell.domain.lifecycle import ACTION_REQUIRED, APPROVED, REJECTED
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    comments: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    field: str
+    decision: str
+    equals: str | None = None
+    contains: str | None = None
+    missing: bool = False
+    comments: str | None = None
+    reason: str | None = None
+
+    def matches(self, opportunity: dict) -> bool:
+        value = opportunity
+        for part in self.field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if self.missing:
+            return not value
+        if value is None:
+            return False
+        text = value if isinstance(value, str) else json.dumps(value)
+        return (self.equals is not None and text == self.equals) or (self.contains is not None and self.contains in text)
+
+
+def load_rules(path: Path) -> tuple[ReviewRule, ...]:
+    rules = tuple(ReviewRule(**entry) for entry in json.loads(path.read_text()))
+    for rule in rules:
+        if rule.decision not in (APPROVED, ACTION_REQUIRED, REJECTED):
+            raise ValueError(f"review rule decision must be Approved, Action Required or Rejected, not {rule.decision!r}")
+    return rules
+
+
+def decide(opportunity: dict, rules: tuple[ReviewRule, ...]) -> Decision:
+    for rule in rules:
+        if rule.matches(opportunity):
+            return Decision(rule.decision, rule.comments, rule.reason)
+    return Decision(APPROVED)
