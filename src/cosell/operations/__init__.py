@@ -1,5 +1,6 @@
 """Operation handlers by AWS operation name: `handler(ctx, request) -> result dict`."""
 
+from cosell.operations.listing import list_engagement_from_opportunity_tasks, list_opportunities, list_solutions
 from cosell.operations.associations import associate_opportunity, disassociate_opportunity
 from cosell.operations.engagements import (
     get_aws_opportunity_summary,
@@ -22,4 +23,7 @@ OPERATIONS = {
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,
+    "ListOpportunities": list_opportunities,
+    "ListSolutions": list_solutions,
+    "ListEngagementFromOpportunityTasks": list_engagement_from_opportunity_tasks,
 }

@@ -96,3 +96,37 @@ engagement_tasks = Table(
 )
 Index("engagement_tasks_by_start", engagement_tasks.c.account_id, engagement_tasks.c.catalog,
       engagement_tasks.c.start_ms)
+
+# --- List operations (store/listing.py): keyset pagination served from indexes -------------------
+# Every list query reads one of these in order: equality on the leading columns, then (sort column,
+# tie-breaker) ascending or descending, so a page costs its size, not the table's. The tie-breaker is
+# the numeric identifier (`number`); engagement tasks have no number and use their id.
+
+Index("opportunities_by_stage_last_modified", opportunities.c.account_id, opportunities.c.catalog,
+      opportunities.c.stage, opportunities.c.last_modified_ms, opportunities.c.number)
+Index("opportunities_by_created", opportunities.c.account_id, opportunities.c.catalog,
+      opportunities.c.created_ms, opportunities.c.number)
+Index("opportunities_by_company_name", opportunities.c.account_id, opportunities.c.catalog,
+      opportunities.c.company_name, opportunities.c.number)
+Index("opportunities_by_target_close_date", opportunities.c.account_id, opportunities.c.catalog,
+      opportunities.c.target_close_date, opportunities.c.number)
+Index("opportunities_by_number", opportunities.c.account_id, opportunities.c.catalog, opportunities.c.number)
+
+Index("solutions_by_number", solutions.c.account_id, solutions.c.catalog, solutions.c.number)
+Index("solutions_by_name", solutions.c.account_id, solutions.c.catalog, solutions.c.name, solutions.c.number)
+Index("solutions_by_status", solutions.c.account_id, solutions.c.catalog, solutions.c.status, solutions.c.number)
+Index("solutions_by_category", solutions.c.account_id, solutions.c.catalog, solutions.c.category,
+      solutions.c.number)
+Index("solutions_by_created", solutions.c.account_id, solutions.c.catalog, solutions.c.created_ms,
+      solutions.c.number)
+
+Index("engagement_tasks_by_start_and_id", engagement_tasks.c.account_id, engagement_tasks.c.catalog,
+      engagement_tasks.c.start_ms, engagement_tasks.c.id)
+
+# The HMAC key that signs NextTokens: generated once per database, on first use.
+pagination_keys = Table(
+    "pagination_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(64), nullable=False),  # hex of 32 random bytes
+)
