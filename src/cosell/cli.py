@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--review-delay", dest="review_delay_seconds", type=float,
                        help="seconds before the auto reviewer takes each step (default 5, env COSELL_REVIEW_DELAY)")
     serve.add_argument("--review-rules", help="JSON file of rules that make the auto reviewer ask for action or reject (env COSELL_REVIEW_RULES)")
+    serve.add_argument("--auth", choices=["open", "strict"],
+                       help="open: no signature check, one default account (default); strict: SigV4 verified (env COSELL_AUTH)")
+    serve.add_argument("--allow-open-auth", action="store_true", default=None,
+                       help="allow --auth open on a non-loopback address")
+    serve.add_argument("--admin-token", help="token the /_cosell/* admin endpoints require in strict mode (env COSELL_ADMIN_TOKEN)")
+    serve.add_argument("--quotas", help="off (default), aws (AWS's published limits) or a JSON quota file (env COSELL_QUOTAS)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     review = commands.add_parser("review", help="decide an AWS review now, on a running server")
@@ -60,6 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
     add.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
     add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
+    fault_commands = faults.add_subparsers(dest="faults_command", required=True)
+    fault_set = fault_commands.add_parser("set", help="inject a fault into an operation (or * for all)")
+    fault_set.add_argument("--operation", required=True, help="operation name, e.g. CreateOpportunity, or *")
+    fault_set.add_argument("--error", choices=["ThrottlingException", "InternalServerException"])
+    fault_set.add_argument("--rate", type=float, default=1.0, help="share of requests affected, 0..1 (default 1)")
+    fault_set.add_argument("--latency-ms", type=int, help="delay before the operation runs")
+    fault_set.add_argument("--drop-response", action="store_true",
+                           help="the operation runs and commits, but the client gets a 500")
+    fault_clear = fault_commands.add_parser("clear", help="remove faults (all, or one operation's)")
+    fault_clear.add_argument("--operation", help="operation name or *; all faults when omitted")
+    fault_commands.add_parser("list", help="show the faults in force")
+    for command in (fault_set, fault_clear, fault_commands.choices["list"]):
+        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
     return parser
 
 
@@ -70,7 +90,9 @@ def serve(args: argparse.Namespace) -> None:
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir, database_url=args.database_url,
                                  account_id=args.account_id, review=args.review,
-                                 review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules)
+                                 review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
+                                 auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
+                                 quotas=args.quotas)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
@@ -103,6 +125,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_post(args.endpoint_url, "/_cosell/review", {
             "Catalog": args.catalog, "Identifier": args.identifier, "ReviewStatus": REVIEW_ACTIONS[args.action],
             "ReviewComments": args.comments, "ReviewStatusReason": args.reason}))
+    elif args.command == "faults":
+        body = {"Action": args.faults_command, "Operation": getattr(args, "operation", None)}
+        if args.faults_command == "set":
+            body.update(Error=args.error, Rate=args.rate, LatencyMs=args.latency_ms, DropResponse=args.drop_response)
+        sys.exit(_post(args.endpoint_url, "/_cosell/faults", body))
     elif args.command == "solutions":
         sys.exit(_post(args.endpoint_url, "/_cosell/solutions", {
             "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status}))

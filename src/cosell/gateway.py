@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from cosell.admin import ensure_default_solutions
+from cosell.faults import Faults
 from cosell.operations import OPERATIONS
 from cosell.protocol import json10
 from cosell.protocol.errors import (
@@ -26,6 +27,7 @@ from cosell.protocol.errors import (
 )
 from cosell.protocol.model import service_model
 from cosell.protocol.validate import compile_validators
+from cosell.quotas import Quotas
 from cosell.settings import Settings
 from cosell.store import Store
 
@@ -71,11 +73,14 @@ def utc_now() -> dt.datetime:
 
 
 class Gateway:
-    def __init__(self, settings: Settings, store: Store, clock: Callable[[], dt.datetime] = utc_now):
+    def __init__(self, settings: Settings, store: Store, clock: Callable[[], dt.datetime] = utc_now,
+                 quotas: Quotas | None = None, faults: Faults | None = None):
         """Compiles the validators and makes sure the account has the Sandbox's default solution."""
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.quotas = quotas or Quotas.from_settings(settings, store)
+        self.faults = faults or Faults(store)
         model = service_model()
         self._model = model
         self._operation_names = frozenset(model.operation_names)
@@ -87,13 +92,18 @@ class Gateway:
         request_id = str(uuid.uuid4())
         try:
             operation_name = self._route(raw)
+            now = self.clock()
+            account_id = self.settings.account_id
             self._check_content_type(raw)
+            self.quotas.charge(account_id, operation_name, now)
+            fault = self.faults.before(operation_name)
             document = json10.parse_body(raw.body)
             if operation_name not in OPERATIONS:
                 raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
             request = self._validators[operation_name](document)
-            ctx = RequestContext(self.settings.account_id, request_id, self.clock(), self.store, self.settings)
+            ctx = RequestContext(account_id, request_id, now, self.store, self.settings)
             result = OPERATIONS[operation_name](ctx, request)
+            self.faults.after(fault)
             output_shape = self._model.operation_model(operation_name).output_shape
             body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
             return RawResponse(200, json10.response_headers(request_id, body), body)

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from cosell import admin
 from cosell.domain.review import load_rules
+from cosell.faults import configure_faults
 from cosell.gateway import Gateway, RawRequest, RawResponse, utc_now
 from cosell.protocol import json10
 from cosell.protocol.errors import RequestTooLargeError, ServiceError
@@ -102,6 +103,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/_cosell/health", health, methods=["GET"]),
         Route("/_cosell/solutions", admin_endpoint(admin.add_solution), methods=["POST"]),
         Route("/_cosell/review", admin_endpoint(admin.review), methods=["POST"]),
+        Route("/_cosell/faults", admin_endpoint(configure_faults), methods=["POST"]),
         Route("/{path:path}", api, methods=ALL_METHODS),
     ], lifespan=lifespan)
     app.state.gateway = gateway

@@ -21,6 +21,13 @@ class Settings:
     review: str = "manual"
     review_delay_seconds: float = 5.0
     review_rules: Path | None = None
+    # Who may call: "open" (any request, the default account unless a known key signs it) or
+    # "strict" (every request SigV4-verified against the accounts' keys).
+    auth: str = "open"
+    allow_open_auth: bool = False  # open mode on a non-loopback address needs this
+    admin_token: str | None = None  # required by /_cosell/* admin endpoints in strict mode
+    # Quotas: "off", "aws" (AWS's published limits) or the path of a JSON quota file.
+    quotas: str = "off"
 
     @property
     def resolved_database_url(self) -> str:
@@ -41,6 +48,9 @@ class Settings:
             "review": env.get("COSELL_REVIEW", cls.review),
             "review_delay_seconds": float(env.get("COSELL_REVIEW_DELAY", cls.review_delay_seconds)),
             "review_rules": Path(env["COSELL_REVIEW_RULES"]) if env.get("COSELL_REVIEW_RULES") else None,
+            "auth": env.get("COSELL_AUTH", cls.auth),
+            "admin_token": env.get("COSELL_ADMIN_TOKEN") or None,
+            "quotas": env.get("COSELL_QUOTAS", cls.quotas),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         for key in ("data_dir", "review_rules"):
