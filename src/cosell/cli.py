@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import urllib.error
@@ -99,9 +100,13 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def _post(endpoint: str, path: str, body: dict) -> int:
-    """POST to an admin endpoint; prints the JSON answer; exit status 0 on success."""
+    """POST to an admin endpoint; prints the JSON answer; exit status 0 on success. A server in strict
+    mode wants its admin token, taken from COSELL_ADMIN_TOKEN."""
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("COSELL_ADMIN_TOKEN"):
+        headers["X-Cosell-Admin-Token"] = os.environ["COSELL_ADMIN_TOKEN"]
     request = urllib.request.Request(endpoint.rstrip("/") + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+                                     headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             print(json.dumps(json.loads(response.read()), indent=2))

@@ -8,6 +8,7 @@ decided here.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import logging
 import uuid
@@ -24,7 +25,7 @@ from cosell.domain.review import load_rules
 from cosell.faults import configure_faults
 from cosell.gateway import Gateway, RawRequest, RawResponse, utc_now
 from cosell.protocol import json10
-from cosell.protocol.errors import RequestTooLargeError, ServiceError
+from cosell.protocol.errors import AccessDeniedError, RequestTooLargeError, ServiceError
 from cosell.reviewer import AutoReviewer
 from cosell.settings import Settings
 from cosell.store import Store
@@ -76,11 +77,21 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         )
         return _to_starlette(await run_in_threadpool(gateway.handle, raw))
 
+    def admin_allowed(request: Request) -> bool:
+        """Open mode trusts every local caller; strict mode wants the configured admin token."""
+        if settings.auth != "strict":
+            return True
+        sent = request.headers.get("x-cosell-admin-token", "")
+        return settings.admin_token is not None and hmac.compare_digest(sent, settings.admin_token)
+
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     def admin_endpoint(action):
         async def endpoint(request: Request) -> Response:
+            if not admin_allowed(request):
+                return _error_response(AccessDeniedError(
+                    "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode."))
             body = await _read_body(request, settings.max_body_bytes)
             try:
                 document = json10.parse_body(body or b"")
