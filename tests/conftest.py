@@ -79,7 +79,7 @@ class LiveServer:
 
     def client(self, **config):
         return boto3.client("partnercentral-selling", endpoint_url=self.url,
-                            config=Config(retries={"max_attempts": 1}, **config), **CREDENTIALS)
+                            config=Config(retries={"total_max_attempts": 1}, **config), **CREDENTIALS)
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +105,7 @@ def in_process(tmp_path):
     """An in-process gateway and a boto3 client wired to it (no socket)."""
     store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
     gateway = Gateway(Settings(data_dir=tmp_path), store)
-    client = boto3.client("partnercentral-selling", config=Config(retries={"max_attempts": 1}), **CREDENTIALS)
+    client = boto3.client("partnercentral-selling", config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS)
     attach(client, gateway)
     yield gateway, client
     store.close()

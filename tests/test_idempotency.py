@@ -48,7 +48,7 @@ def test_concurrent_identical_requests_make_one_opportunity(server, client):
     request = minimal()
     callers = 24
     clients = [boto3.client("partnercentral-selling", endpoint_url=server.url,
-                            config=Config(retries={"max_attempts": 1}), **CREDENTIALS) for _ in range(callers)]
+                            config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS) for _ in range(callers)]
     with ThreadPoolExecutor(max_workers=callers) as pool:
         answers = list(pool.map(lambda c: c.create_opportunity(**copy.deepcopy(request)), clients))
     assert len({(a["Id"], a["LastModifiedDate"]) for a in answers}) == 1

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import logging
 import os
@@ -67,6 +68,19 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
     add.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
     add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    accounts = commands.add_parser("accounts", help="partner accounts and access keys (works on the database directly)")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
+    create = account_commands.add_parser("create", help="create an account and print its access key once")
+    create.add_argument("name")
+    create.add_argument("--catalogs", default="Sandbox,AWS", help="catalogs the key may use (default Sandbox,AWS)")
+    create.add_argument("--read-only", action="store_true", help="the key may only call Get*/List* operations")
+    account_commands.add_parser("list", help="accounts and their keys (never the secrets)")
+    revoke = account_commands.add_parser("revoke", help="revoke an access key")
+    revoke.add_argument("access_key_id")
+    for command in account_commands.choices.values():
+        command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
+        command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+
     faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
     fault_commands = faults.add_subparsers(dest="faults_command", required=True)
     fault_set = fault_commands.add_parser("set", help="inject a fault into an operation (or * for all)")
@@ -84,9 +98,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from cosell.quotas import QuotaFileError
     from cosell.server import create_app
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir, database_url=args.database_url,
@@ -94,9 +118,46 @@ def serve(args: argparse.Namespace) -> None:
                                  review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
                                  auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
                                  quotas=args.quotas)
+    if settings.auth == "open" and not is_loopback(settings.host) and not settings.allow_open_auth:
+        sys.exit(f"cosell serve: refusing to listen on {settings.host} with --auth open: anyone who can reach it "
+                 "could use it. Use --auth strict (with `cosell accounts create`), or --allow-open-auth.")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except QuotaFileError as error:
+        sys.exit(f"cosell serve: {error}")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
+
+
+def accounts(args: argparse.Namespace) -> int:
+    from cosell import accounts as account_admin
+    from cosell.gateway import utc_now
+    from cosell.store import Store
+
+    settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)
+    store = Store(settings.resolved_database_url)
+    try:
+        if args.accounts_command == "create":
+            catalogs = tuple(c.strip() for c in args.catalogs.split(",") if c.strip())
+            try:
+                key = account_admin.create_account(store, args.name, catalogs, args.read_only, utc_now())
+            except ValueError as error:
+                print(f"cosell accounts create: {error}", file=sys.stderr)
+                return 2
+            print(json.dumps({"AccountId": key.account_id, "Name": args.name, "AccessKeyId": key.access_key_id,
+                              "SecretAccessKey": key.secret_access_key, "Catalogs": list(key.catalogs),
+                              "ReadOnly": key.read_only}, indent=2))
+            print("The secret access key is shown only now; keep it.", file=sys.stderr)
+        elif args.accounts_command == "list":
+            print(json.dumps(account_admin.list_accounts(store), indent=2))
+        elif args.accounts_command == "revoke":
+            if not account_admin.revoke(store, args.access_key_id):
+                print(f"cosell accounts revoke: no access key {args.access_key_id}", file=sys.stderr)
+                return 1
+            print(f"revoked {args.access_key_id}")
+        return 0
+    finally:
+        store.close()
 
 
 def _post(endpoint: str, path: str, body: dict) -> int:
@@ -130,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_post(args.endpoint_url, "/_cosell/review", {
             "Catalog": args.catalog, "Identifier": args.identifier, "ReviewStatus": REVIEW_ACTIONS[args.action],
             "ReviewComments": args.comments, "ReviewStatusReason": args.reason}))
+    elif args.command == "accounts":
+        sys.exit(accounts(args))
     elif args.command == "faults":
         body = {"Action": args.faults_command, "Operation": getattr(args, "operation", None)}
         if args.faults_command == "set":

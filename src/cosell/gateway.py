@@ -8,12 +8,15 @@ becomes its AWS error body, anything unexpected a logged InternalServerException
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from cosell.admin import ensure_default_solutions
+from cosell.auth import Authenticator, authorize_catalog, authorize_operation, catalog_of
 from cosell.faults import Faults
 from cosell.operations import OPERATIONS
 from cosell.protocol import json10
@@ -32,6 +35,7 @@ from cosell.settings import Settings
 from cosell.store import Store
 
 log = logging.getLogger("cosell.gateway")
+access_log = logging.getLogger("cosell.access")
 
 TARGET_PREFIX = "AWSPartnerCentralSelling."
 
@@ -42,6 +46,8 @@ class RawRequest:
     path: str
     headers: Mapping[str, str]  # lower-case names
     body: bytes
+    query: str = ""
+    raw_path: str | None = None  # the path as sent (percent-encoded), for signature checks
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,24 @@ class RequestContext:
     now: dt.datetime
     store: Store
     settings: Settings = field(repr=False)
+
+
+@dataclass
+class AccessLogEntry:
+    """One structured access-log line per request: who, what, outcome, how long. Never a body, a
+    secret or personal data."""
+
+    request_id: str
+    operation: str | None = None
+    account: str | None = None
+    error: str | None = None
+
+    def write(self, status: int, started: float) -> None:
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(json.dumps({
+                "requestId": self.request_id, "account": self.account, "operation": self.operation,
+                "status": status, "error": self.error,
+                "latencyMs": round((time.perf_counter() - started) * 1000, 2)}))
 
 
 class UnknownPathError(UnknownOperationError):
@@ -81,6 +105,7 @@ class Gateway:
         self.clock = clock
         self.quotas = quotas or Quotas.from_settings(settings, store)
         self.faults = faults or Faults(store)
+        self.authenticator = Authenticator(settings, store)
         model = service_model()
         self._model = model
         self._operation_names = frozenset(model.operation_names)
@@ -90,29 +115,41 @@ class Gateway:
 
     def handle(self, raw: RawRequest) -> RawResponse:
         request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        entry = AccessLogEntry(request_id)
         try:
-            operation_name = self._route(raw)
-            now = self.clock()
-            account_id = self.settings.account_id
-            self._check_content_type(raw)
-            self.quotas.charge(account_id, operation_name, now)
-            fault = self.faults.before(operation_name)
-            document = json10.parse_body(raw.body)
-            if operation_name not in OPERATIONS:
-                raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
-            request = self._validators[operation_name](document)
-            ctx = RequestContext(account_id, request_id, now, self.store, self.settings)
-            result = OPERATIONS[operation_name](ctx, request)
-            self.faults.after(fault)
-            output_shape = self._model.operation_model(operation_name).output_shape
-            body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
-            return RawResponse(200, json10.response_headers(request_id, body), body)
+            response = self._handle(raw, entry)
         except ServiceError as error:
-            return RawResponse(*json10.serialize_error(error, request_id))
+            entry.error = error.code
+            response = RawResponse(*json10.serialize_error(error, request_id))
         except Exception:
             log.exception("request %s failed unexpectedly", request_id)
             error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
-            return RawResponse(*json10.serialize_error(error, request_id))
+            entry.error = error.code
+            response = RawResponse(*json10.serialize_error(error, request_id))
+        entry.write(response.status, started)
+        return response
+
+    def _handle(self, raw: RawRequest, entry: "AccessLogEntry") -> RawResponse:
+        operation_name = entry.operation = self._route(raw)
+        now = self.clock()
+        principal = self.authenticator.authenticate(raw, now)
+        entry.account = principal.account_id
+        self._check_content_type(raw)
+        authorize_operation(principal, operation_name)
+        self.quotas.charge(principal.account_id, operation_name, now)
+        fault = self.faults.before(operation_name)
+        document = json10.parse_body(raw.body)
+        if operation_name not in OPERATIONS:
+            raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
+        request = self._validators[operation_name](document)
+        authorize_catalog(principal, catalog_of(request))
+        ctx = RequestContext(principal.account_id, entry.request_id, now, self.store, self.settings)
+        result = OPERATIONS[operation_name](ctx, request)
+        self.faults.after(fault)
+        output_shape = self._model.operation_model(operation_name).output_shape
+        body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
+        return RawResponse(200, json10.response_headers(entry.request_id, body), body)
 
     def _route(self, raw: RawRequest) -> str:
         target = raw.headers.get("x-amz-target")

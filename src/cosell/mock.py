@@ -39,13 +39,12 @@ def attach(client, gateway: Gateway) -> None:
     """Route every request of `client` to `gateway` instead of the network."""
 
     def send(request, **_kwargs):
-        raw = RawRequest(
-            method=request.method,
-            path=urlsplit(request.url).path or "/",
-            headers={key.lower(): (value.decode() if isinstance(value, bytes) else value)
-                     for key, value in request.headers.items()},
-            body=_body_bytes(request.body),
-        )
+        url = urlsplit(request.url)
+        headers = {key.lower(): (value.decode() if isinstance(value, bytes) else value)
+                   for key, value in request.headers.items()}
+        headers.setdefault("host", url.netloc)  # what the HTTP client would add on the wire
+        raw = RawRequest(method=request.method, path=url.path or "/", headers=headers,
+                         body=_body_bytes(request.body), query=url.query, raw_path=url.path or "/")
         response = gateway.handle(raw)
         return AWSResponse(request.url, response.status, response.headers, _Body(response.body))
 

@@ -1,12 +1,13 @@
 """The HTTP server: a Starlette app that hands every API request to gateway.handle.
 
 `POST /` (X-Amz-Target) and `POST /<Operation>` go to the gateway; `/_cosell/*` is cosell's own
-admin surface (admin.py). The body is read here with a size limit; nothing else about bytes is
-decided here.
+admin surface (admin.py). The body is read here with a size limit and a time limit; nothing else
+about bytes is decided here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import json
@@ -16,16 +17,15 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cosell import admin
 from cosell.domain.review import load_rules
-from cosell.faults import configure_faults
-from cosell.gateway import Gateway, RawRequest, RawResponse, utc_now
+from cosell.gateway import Gateway, RawRequest, RawResponse, UnknownPathError, utc_now
 from cosell.protocol import json10
-from cosell.protocol.errors import AccessDeniedError, RequestTooLargeError, ServiceError
+from cosell.protocol.errors import AccessDeniedError, MethodNotAllowedError, RequestTooLargeError, ServiceError
 from cosell.reviewer import AutoReviewer
 from cosell.settings import Settings
 from cosell.store import Store
@@ -35,18 +35,108 @@ log = logging.getLogger("cosell.server")
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None when it is larger than `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+# Reading a body costs at most `limit` bytes of memory and BODY_TIMEOUT_SECONDS of waiting, whatever
+# the client does (tests/test_hostile_input.py). A body that has not fully arrived by then (a stalled
+# or trickling client) gets an AWS-shaped 408 and the connection is closed: the rest of that body
+# could only be read by waiting longer. A body past the limit gets a 413. Clients such as http.client
+# and urllib3 send the whole body before they read the answer, and a socket closed on unread data is
+# reset, which can lose the 413; so an oversized body of at most DRAIN_FACTOR x limit bytes is read
+# to its end and thrown away (nothing kept) and the connection stays open, like nginx's lingering
+# close. Past that, or when the client waits for `100 Continue`, reading stops and the connection
+# is closed at once.
+BODY_TIMEOUT_SECONDS = 30.0
+DRAIN_FACTOR = 8
+
+
+class RequestTimeoutError(ServiceError):
+    """The body did not arrive in time: a transport error, like RequestEntityTooLargeException."""
+
+    code = "RequestTimeoutException"
+    status = 408
+
+
+class BodyRefused(Exception):
+    """The body was not read: the error to answer, and whether the connection must close."""
+
+    def __init__(self, error: ServiceError, close: bool):
+        super().__init__(error.message)
+        self.error = error
+        self.close = close
+
+
+def _declared_length(request: Request) -> int | None:
+    if "transfer-encoding" in request.headers:  # chunked: a Content-Length beside it is ignored
         return None
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The whole body. Raises BodyRefused past `limit` bytes or BODY_TIMEOUT_SECONDS, and
+    ClientDisconnect when the client goes away before it has sent the body it announced."""
+    deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_SECONDS
+    declared = _declared_length(request)
+    stream = request.stream()
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        async with asyncio.timeout_at(deadline):
+            if declared is None or declared <= limit:
+                async for chunk in stream:
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    chunks.append(chunk)
+                else:
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise BodyRefused(RequestTimeoutError(
+            f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} seconds."), close=True) from None
+    chunks.clear()
+    error = RequestTooLargeError(f"The request body is larger than {limit} bytes.")
+    drain = (declared or size) <= limit * DRAIN_FACTOR and request.headers.get("expect", "").lower() != "100-continue"
+    drained = drain and await _discard(stream, limit * DRAIN_FACTOR - size, deadline)
+    raise BodyRefused(error, close=not drained)
+
+
+async def _discard(stream, budget: int, deadline: float) -> bool:
+    """Reads the rest of a body without keeping it: whether it ended within `budget` bytes and in time."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            async for chunk in stream:
+                budget -= len(chunk)
+                if budget < 0:
+                    return False
+    except TimeoutError:
+        return False
+    return True
+
+
+async def _body_refused(_request: Request, refused: BodyRefused) -> Response:
+    response = _error_response(refused.error)
+    if refused.close:
+        response.headers["Connection"] = "close"
+    return response
+
+
+async def _client_gone(request: Request, _exc: ClientDisconnect) -> Response:
+    """The client closed before sending its whole body: nothing was done, and nobody reads an answer."""
+    log.debug("client went away before sending the body of %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
+async def _method_not_allowed(request: Request, _exc) -> Response:
+    """A method no route knows (FOO, TRACE): the same AWS-shaped 405 the gateway gives GET or PUT."""
+    return _error_response(MethodNotAllowedError(f"{request.method} is not allowed; operations are called with POST."))
+
+
+async def _not_found(request: Request, _exc) -> Response:
+    """A request target no route matches (`*`, `http://host/...`): the gateway's AWS-shaped 404."""
+    return _error_response(UnknownPathError(f"No operation is served at {request.url.path}."))
+
+
+# Starlette turns these into answers wherever an endpoint raises them, api and admin alike.
+EXCEPTION_HANDLERS = {BodyRefused: _body_refused, ClientDisconnect: _client_gone,
+                      404: _not_found, 405: _method_not_allowed}
 
 
 def _error_response(error: ServiceError) -> Response:
@@ -67,13 +157,13 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def api(request: Request) -> Response:
         body = await _read_body(request, settings.max_body_bytes)
-        if body is None:
-            return _error_response(RequestTooLargeError(f"The request body is larger than {settings.max_body_bytes} bytes."))
         raw = RawRequest(
             method=request.method,
             path=request.url.path,
             headers={key.lower(): value for key, value in request.headers.items()},
             body=body,
+            query=request.url.query,
+            raw_path=request.scope.get("raw_path", b"").decode("latin-1") or None,
         )
         return _to_starlette(await run_in_threadpool(gateway.handle, raw))
 
@@ -114,8 +204,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/_cosell/health", health, methods=["GET"]),
         Route("/_cosell/solutions", admin_endpoint(admin.add_solution), methods=["POST"]),
         Route("/_cosell/review", admin_endpoint(admin.review), methods=["POST"]),
-        Route("/_cosell/faults", admin_endpoint(configure_faults), methods=["POST"]),
+        Route("/_cosell/faults", admin_endpoint(lambda _store, _account, body, now: gateway.faults.configure(body, now)),
+              methods=["POST"]),
         Route("/{path:path}", api, methods=ALL_METHODS),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     app.state.gateway = gateway
     return app

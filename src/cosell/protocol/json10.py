@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
+from array import array
 from functools import cache
+from itertools import accumulate
 
 from botocore.model import Shape
 
@@ -22,25 +26,89 @@ ACCEPTED_CONTENT_TYPES = ("application/x-amz-json-1.0", "application/json")
 ERROR_TYPE_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
 
 
+# Hostile bodies (tests/test_hostile_input.py) must cost bounded time and memory and end as a 4xx.
+# Nesting: the deepest input shape of the model is 9 levels, so 64 is far beyond any valid request;
+# the limit is checked on the bytes before json.loads recurses into them.
+MAX_DEPTH = 64
+UTF8_BOM = b"\xef\xbb\xbf"
+# A string literal, or what is left of an unterminated one. Possessive and unable to fail, so that
+# no `"` inside a string is ever tried as the start of another: linear on any input, where the usual
+# '"[^"\\]*(?:\\.[^"\\]*)*"' is quadratic on an unterminated '"\\"\\"\\"...'.
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class _Refused(ValueError):
+    """Raised by the json.loads hooks; its message is the SerializationException's."""
+
+
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not valid JSON")
+    raise _Refused(f"The request body is not valid JSON: {name} is not a JSON value.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"The number {text[:20]}{'...' if len(text) > 20 else ''} is out of range.")
+    return value
+
+
+def _nesting_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, counting brackets outside strings.
+    Cheap: two counts for ordinary bodies, C-speed passes over the bytes otherwise."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= limit:
+        return False
+    return max(accumulate(array("b", brackets.translate(_BRACKET_STEPS)))) > limit
 
 
 def parse_body(body: bytes) -> dict:
-    """The request document; SerializationException when it is not one JSON object."""
+    """The request document; SerializationException when it is not one JSON object.
+
+    Accepted like Jackson and RFC 8259 §8.1 allow: a leading UTF-8 byte order mark. Refused as
+    SerializationException: invalid UTF-8, nesting deeper than MAX_DEPTH, numbers out of range
+    (1e999999, integers of more than 4300 digits), and lone UTF-16 surrogates (`"\\ud800"`), which
+    are no Unicode text and could be neither stored nor echoed. Duplicate keys: the last one wins.
+    """
+    if body.startswith(UTF8_BOM):
+        body = body[len(UTF8_BOM):]
     if not body.strip():
         return {}
     try:
-        document = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise SerializationError("The request body is not valid UTF-8.") from None
+    if _nesting_depth_exceeds(body, MAX_DEPTH):
+        raise SerializationError(f"The request body nests arrays and objects more than {MAX_DEPTH} levels deep.")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise SerializationError("The request body is nested too deeply.") from None
-    except ValueError as exc:
+    except _Refused as exc:
+        raise SerializationError(str(exc)) from None
+    except json.JSONDecodeError as exc:
         raise SerializationError(f"The request body is not valid JSON: {exc}") from None
+    except ValueError:  # int() of more digits than sys.get_int_max_str_digits() (4300)
+        raise SerializationError("A number in the request body has too many digits.") from None
     if not isinstance(document, dict):
         raise SerializationError("The request body must be a JSON object.")
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(document):
+        raise SerializationError("The request body has a string with a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                                 "which is not Unicode text.")
     return document
+
+
+def _has_lone_surrogate(document) -> bool:
+    """json.loads joins escaped surrogate pairs into one character, so any surrogate left is alone."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def format_timestamp(value: dt.datetime) -> str:
@@ -99,7 +167,10 @@ def render(shape: Shape, value):
 
 
 def dumps(document) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    # A lone surrogate cannot be UTF-8; backslashreplace writes it as the JSON escape \udXXX, inside the
+    # string it came from, so a stray one in an error message never turns the answer into a crash.
+    return json.dumps(document, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 def response_headers(request_id: str, body: bytes) -> dict[str, str]:

@@ -24,6 +24,19 @@ Validator = Callable[[Any, Path, list], Any]
 
 INVALID = object()  # a value that failed validation; never stored
 
+# Bounds on what one hostile request can make the answer cost (tests/test_hostile_input.py): a
+# 1 MiB list of 250,000 bad values in a list the model leaves unbounded (PrimaryNeedsFromAws) would
+# otherwise give 250,000 ErrorList entries, a 200 MB answer. Validation stops at the first
+# MAX_REPORTED_ERRORS + 1 errors and reports the first MAX_REPORTED_ERRORS; a value echoed in a
+# message is cut to MAX_SHOWN_VALUE characters.
+MAX_REPORTED_ERRORS = 100
+MAX_SHOWN_VALUE = 256
+
+
+class _TooManyErrors(Exception):
+    """Raised by _error once more than MAX_REPORTED_ERRORS are collected: the rest is not looked at."""
+
+
 # Members whose model pattern the real service checks as a business rule instead, with its own
 # error (DG-ds, working-with-deal-sizing-insights: an invalid EstimationUrl is reported as
 # "Invalid Estimation URL: <url>", or silently dropped when an Amount is given).
@@ -57,8 +70,14 @@ def shown_path(path: Path) -> str:
     return out
 
 
+def shown_value(value: str) -> str:
+    return value if len(value) <= MAX_SHOWN_VALUE else value[:MAX_SHOWN_VALUE] + "..."
+
+
 def _error(errors: list, path: Path, code: str, message: str) -> object:
     errors.append(FieldError(field_name(path), code, message))
+    if len(errors) > MAX_REPORTED_ERRORS:
+        raise _TooManyErrors
     return INVALID
 
 
@@ -83,12 +102,12 @@ def _string_validator(shape: Shape, check_pattern: bool) -> Validator:
         if enum is not None and value not in enum:
             hint = f" Valid values: {listed}." if listed else f" It must be one of the {shape.name} values."
             return _error(errors, path, "INVALID_ENUM_VALUE",
-                          f"Value '{value}' at {shown_path(path)} is not a valid value.{hint}")
+                          f"Value '{shown_value(value)}' at {shown_path(path)} is not a valid value.{hint}")
         if (min_len is not None and len(value) < min_len) or (max_len is not None and len(value) > max_len):
             return _error(errors, path, "INVALID_STRING_FORMAT",
                           f"{shown_path(path)} must be between {min_len or 0} and {max_len} characters long.")
         if matcher is not None and matcher(value) is None:
-            shown = "The value" if sensitive else f"Value '{value}'"
+            shown = "The value" if sensitive else f"Value '{shown_value(value)}'"
             return _error(errors, path, "INVALID_STRING_FORMAT",
                           f"{shown} at {shown_path(path)} does not match the required format {pattern}.")
         return value
@@ -287,7 +306,13 @@ class RequestValidator:
 
     def __call__(self, request: Any) -> dict:
         errors: list[FieldError] = []
-        cleaned = self._validate(request, (), errors)
+        try:
+            cleaned = self._validate(request, (), errors)
+        except _TooManyErrors:
+            reported = errors[:MAX_REPORTED_ERRORS]
+            message = (f"More than {MAX_REPORTED_ERRORS} validation errors detected; the first {MAX_REPORTED_ERRORS}: "
+                       + "; ".join(e.message for e in reported))
+            raise ValidationError(message, ValidationError.REQUEST, reported) from None
         if errors:
             raise ValidationError.from_errors(ValidationError.REQUEST, errors)
         return cleaned

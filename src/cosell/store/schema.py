@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table, Text
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -82,6 +82,28 @@ tags = Table(
     Column("value", String(256), nullable=False),
 )
 
+# Partner accounts and their access keys (`cosell accounts ...`). The secret is kept as issued: SigV4
+# verification needs it (the database file is created with mode 0600).
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("secret_access_key", String(64), nullable=False),
+    Column("catalogs", String(64), nullable=False),  # comma-separated: "AWS,Sandbox"
+    Column("read_only", Boolean, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
 # StartEngagementFromOpportunityTask results.
 engagement_tasks = Table(
     "engagement_tasks",
@@ -129,4 +151,39 @@ pagination_keys = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("secret", String(64), nullable=False),  # hex of 32 random bytes
+)
+
+# --- Quotas (store/quotas.py) and fault injection (store/faults.py) ------------------------------
+from sqlalchemy import Float  # noqa: E402  (this section was appended; the imports above are shared)
+
+# The current one-second window of each (account, quota group): its start and the requests in it.
+quota_seconds = Table(
+    "quota_seconds",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("quota_group", String(16), primary_key=True),
+    Column("epoch_second", BigInteger, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+)
+
+# Requests per minute of each (account, quota group), kept for 24 hours: the rolling daily quota.
+quota_minutes = Table(
+    "quota_minutes",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("quota_group", String(16), primary_key=True),
+    Column("epoch_minute", BigInteger, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+)
+
+# Injected faults, server-wide, one per operation name (or "*" for every operation).
+faults = Table(
+    "faults",
+    metadata,
+    Column("operation", String(64), primary_key=True),
+    Column("error", String(32)),  # ThrottlingException | InternalServerException | NULL
+    Column("rate", Float, nullable=False),  # share of requests affected, 0..1
+    Column("latency_ms", BigInteger),
+    Column("drop_response", Boolean, nullable=False),
+    Column("set_ms", BigInteger, nullable=False),
 )

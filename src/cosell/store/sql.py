@@ -5,6 +5,7 @@ writers (threads or processes) serialize instead of racing.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -12,8 +13,11 @@ from typing import Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from cosell.store.accounts import AccountQueries
+from cosell.store.faults import FaultQueries
 from cosell.store.listing import ListQueries
 from cosell.store.opportunities import OpportunityQueries
+from cosell.store.quotas import QuotaQueries
 from cosell.store.schema import metadata
 from cosell.store.solutions import SolutionQueries
 from cosell.store.tags import TagQueries
@@ -23,7 +27,11 @@ from cosell.store.tokens import TokenQueries
 def _sqlite_engine(url) -> Engine:
     database = url.database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Only the owner may read it: it holds the accounts' secret keys. SQLite creates the -wal and
+        # -shm files with the database file's permissions.
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -72,7 +80,8 @@ class Store:
         self.engine.dispose()
 
 
-class StoreTransaction(OpportunityQueries, TokenQueries, SolutionQueries, TagQueries, TaskQueries, ListQueries):
+class StoreTransaction(OpportunityQueries, TokenQueries, SolutionQueries, TagQueries, TaskQueries, ListQueries,
+                       AccountQueries, QuotaQueries, FaultQueries):
     """The operations' view of storage inside one transaction; one mixin of queries per resource."""
 
     def __init__(self, connection: Connection):
