@@ -245,10 +245,23 @@ def test_admin_endpoints_need_the_token(strict):
     wrong = cosell("solutions", "add", "--name", "X", "--category", "Y", "--endpoint-url", live.url,
                    env={"COSELL_ADMIN_TOKEN": "guess"})
     assert wrong.returncode == 1
-    allowed = cosell("solutions", "add", "--name", "X", "--category", "Y", "--endpoint-url", live.url,
-                     env={"COSELL_ADMIN_TOKEN": ADMIN_TOKEN})
+    allowed = cosell("solutions", "add", "--name", "Alpha Accelerator", "--category", "Y", "--account-id",
+                     keys["alpha"]["AccountId"], "--endpoint-url", live.url, env={"COSELL_ADMIN_TOKEN": ADMIN_TOKEN})
     assert allowed.returncode == 0, allowed.stderr
-    assert client  # the admin endpoint works on the server's default account
+    solution_id = json.loads(allowed.stdout)["Id"]
+    assert [s["Name"] for s in client.list_solutions(Catalog="Sandbox", Identifier=[solution_id])["SolutionSummaries"]] == [
+        "Alpha Accelerator"]
+    other = client_for(live, keys["beta"])
+    assert other.list_solutions(Catalog="Sandbox", Identifier=[solution_id])["SolutionSummaries"] == []
+
+    opportunity_id = client.create_opportunity(**submittable(Project={**submittable()["Project"],
+                                                                     "OtherSolutionDescription": "Custom"}))["Id"]
+    client.start_engagement_from_opportunity_task(Catalog="Sandbox", Identifier=opportunity_id,
+                                                  AwsSubmission={"InvolvementType": "Co-Sell"})
+    reviewed = cosell("review", "approve", opportunity_id, "--account-id", keys["alpha"]["AccountId"],
+                      "--endpoint-url", live.url, env={"COSELL_ADMIN_TOKEN": ADMIN_TOKEN})
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"]["ReviewStatus"] == "Approved"
 
 
 def test_aws_cli_with_real_keys(strict, tmp_path):

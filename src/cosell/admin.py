@@ -5,6 +5,7 @@ errors in the AWS error shape."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from cosell.domain.identifiers import solution_id
 from cosell.operations.review import review_opportunity
@@ -17,6 +18,15 @@ SANDBOX_TEST_SOLUTION = {"Id": "S-1234567", "Name": "Sandbox test solution", "Ca
                          "Status": "Active"}
 REVIEW_ACTIONS = {"approve": "Approved", "reject": "Rejected", "action-required": "Action Required",
                   "start-review": "In review"}
+
+
+def target_account(body: dict, default_account_id: str) -> str:
+    """The account an admin request acts on: its AccountId, or the server's default account."""
+    account_id = body.get("AccountId") or default_account_id
+    if not isinstance(account_id, str) or not re.fullmatch(r"[0-9]{12}", account_id):
+        raise ValidationError.from_errors(ValidationError.REQUEST, [
+            FieldError("AccountId", "INVALID_STRING_FORMAT", "AccountId must be 12 digits.")])
+    return account_id
 
 
 def ensure_default_solutions(store: Store, account_id: str, now: dt.datetime) -> None:

@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
     review.add_argument("--comments", help="LifeCycle.ReviewComments")
     review.add_argument("--reason", help="LifeCycle.ReviewStatusReason")
+    review.add_argument("--account-id", help="the opportunity's account (default: the server's default account)")
     review.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
 
     solutions = commands.add_parser("solutions", help="the partner's solution catalog on a running server")
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--category", required=True)
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
     add.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
+    add.add_argument("--account-id", help="the account whose catalog gets it (default: the server's default account)")
     add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
     accounts = commands.add_parser("accounts", help="partner accounts and access keys (works on the database directly)")
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "review":
         sys.exit(_post(args.endpoint_url, "/_cosell/review", {
             "Catalog": args.catalog, "Identifier": args.identifier, "ReviewStatus": REVIEW_ACTIONS[args.action],
-            "ReviewComments": args.comments, "ReviewStatusReason": args.reason}))
+            "ReviewComments": args.comments, "ReviewStatusReason": args.reason, "AccountId": args.account_id}))
     elif args.command == "accounts":
         sys.exit(accounts(args))
     elif args.command == "faults":
@@ -200,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_post(args.endpoint_url, "/_cosell/faults", body))
     elif args.command == "solutions":
         sys.exit(_post(args.endpoint_url, "/_cosell/solutions", {
-            "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status}))
+            "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status,
+            "AccountId": args.account_id}))
 
 
 if __name__ == "__main__":

@@ -185,7 +185,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             body = await _read_body(request, settings.max_body_bytes)
             try:
                 document = json10.parse_body(body or b"")
-                result = await run_in_threadpool(action, store, settings.account_id, document, utc_now())
+                account_id = admin.target_account(document, settings.account_id)
+                result = await run_in_threadpool(action, store, account_id, document, utc_now())
             except ServiceError as error:
                 return _error_response(error)
             return Response(json.dumps(result, default=str), media_type="application/json")
