@@ -18,7 +18,13 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from cosell.domain.identifiers import REGION
-from cosell.protocol.errors import AccessDeniedError, ServiceError
+from cosell.protocol.errors import (
+    AccessDeniedError,
+    IncompleteSignatureError,
+    InvalidSignatureError,
+    MissingAuthenticationTokenError,
+    UnrecognizedClientError,
+)
 from cosell.protocol.model import service_model
 from cosell.quotas import READ, quota_group
 from cosell.settings import Settings
@@ -28,26 +34,6 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = dt.timedelta(minutes=15)  # AWS refuses requests dated more than 15 minutes away
 CATALOGS = ("AWS", "Sandbox")
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-
-
-class MissingAuthenticationTokenError(ServiceError):
-    code = "MissingAuthenticationTokenException"
-    status = 403
-
-
-class IncompleteSignatureError(ServiceError):
-    code = "IncompleteSignatureException"
-    status = 400
-
-
-class UnrecognizedClientError(ServiceError):
-    code = "UnrecognizedClientException"
-    status = 403
-
-
-class InvalidSignatureError(ServiceError):
-    code = "InvalidSignatureException"
-    status = 403
 
 
 @dataclass(frozen=True)

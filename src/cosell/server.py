@@ -25,7 +25,13 @@ from cosell import admin
 from cosell.domain.review import load_rules
 from cosell.gateway import Gateway, RawRequest, RawResponse, UnknownPathError, utc_now
 from cosell.protocol import json10
-from cosell.protocol.errors import AccessDeniedError, MethodNotAllowedError, RequestTooLargeError, ServiceError
+from cosell.protocol.errors import (
+    AccessDeniedError,
+    MethodNotAllowedError,
+    RequestTimeoutError,
+    RequestTooLargeError,
+    ServiceError,
+)
 from cosell.reviewer import AutoReviewer
 from cosell.settings import Settings
 from cosell.store import Store
@@ -46,13 +52,6 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 # is closed at once.
 BODY_TIMEOUT_SECONDS = 30.0
 DRAIN_FACTOR = 8
-
-
-class RequestTimeoutError(ServiceError):
-    """The body did not arrive in time: a transport error, like RequestEntityTooLargeException."""
-
-    code = "RequestTimeoutException"
-    status = 408
 
 
 class BodyRefused(Exception):

@@ -110,3 +110,31 @@ class RequestTooLargeError(ServiceError):
 class UnsupportedMediaTypeError(ServiceError):
     code = "UnsupportedMediaTypeException"
     status = 415
+
+
+class RequestTimeoutError(ServiceError):
+    """The body did not arrive in time: a transport error, like RequestEntityTooLargeException."""
+
+    code = "RequestTimeoutException"
+    status = 408
+
+
+# The common errors of AWS's signature checks (statuses as AWS JSON services answer them).
+class MissingAuthenticationTokenError(ServiceError):
+    code = "MissingAuthenticationTokenException"
+    status = 403
+
+
+class IncompleteSignatureError(ServiceError):
+    code = "IncompleteSignatureException"
+    status = 400
+
+
+class UnrecognizedClientError(ServiceError):
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class InvalidSignatureError(ServiceError):
+    code = "InvalidSignatureException"
+    status = 403
