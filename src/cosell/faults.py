@@ -11,6 +11,7 @@ Every injected error says so in its message. Nothing here touches an operation's
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 import random
 import threading
 import time
@@ -49,6 +50,15 @@ class FaultBoard:
             self._read_at = None
 
 
+@dataclass(frozen=True)
+class FaultPlan:
+    """What a request hit by a fault gets: a delay before its operation runs (the caller waits it,
+    so the server's event loop is not blocked), and whether its response is dropped."""
+
+    delay_seconds: float
+    dropped: dict | None
+
+
 class Faults:
     def __init__(self, store: Store, rng: random.Random | None = None):
         self.store = store
@@ -63,19 +73,17 @@ class Faults:
         fault = faults.get(operation) or faults.get(ALL_OPERATIONS)
         if fault is None or self.random.random() >= fault["Rate"]:
             return None
-        if fault["LatencyMs"]:
-            time.sleep(fault["LatencyMs"] / 1000)
         if fault["Error"]:
             raise INJECTABLE_ERRORS[fault["Error"]](
                 f"Injected by cosell (faults set --operation {fault['Operation']} --error {fault['Error']}); "
                 f"{operation} did not run.")
-        return fault if fault["DropResponse"] else None
+        return FaultPlan((fault["LatencyMs"] or 0) / 1000, fault if fault["DropResponse"] else None)
 
-    def after(self, plan) -> None:
-        """Called after the operation committed, before the response is sent."""
-        if plan is not None:
+    def after(self, plan: "FaultPlan | None") -> None:
+        """Called after the operation ran, before the response is sent."""
+        if plan is not None and plan.dropped is not None:
             raise InternalServerError(
-                f"Response dropped by cosell (faults set --operation {plan['Operation']} --drop-response); "
+                f"Response dropped by cosell (faults set --operation {plan.dropped['Operation']} --drop-response); "
                 "the operation ran and its changes were committed.")
 
 

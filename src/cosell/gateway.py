@@ -7,6 +7,7 @@ becomes its AWS error body, anything unexpected a logged InternalServerException
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -33,6 +34,7 @@ from cosell.protocol.validate import compile_validators
 from cosell.quotas import Quotas
 from cosell.settings import Settings
 from cosell.store import Store
+from cosell.store.sql import deferred_commits
 
 log = logging.getLogger("cosell.gateway")
 access_log = logging.getLogger("cosell.access")
@@ -66,6 +68,45 @@ class RequestContext:
     now: dt.datetime
     store: Store
     settings: Settings = field(repr=False)
+
+
+def _raise(error: BaseException):
+    raise error
+
+
+@dataclass
+class Exchange:
+    """One request on its way through the gateway, and the response it has so far."""
+
+    raw: RawRequest
+    entry: "AccessLogEntry"
+    started: float
+    now: dt.datetime | None = None
+    principal: object = None
+    fault: object = None
+    response: RawResponse | None = None
+
+    @property
+    def delay_seconds(self) -> float:
+        return self.fault.delay_seconds if self.fault is not None and self.response is None else 0.0
+
+    def guard(self, step: Callable, *args) -> None:
+        """Run a step; a ServiceError becomes its AWS error response, anything else a logged 500."""
+        request_id = self.entry.request_id
+        try:
+            step(*args)
+        except ServiceError as error:
+            self.entry.error = error.code
+            self.response = RawResponse(*json10.serialize_error(error, request_id))
+        except Exception:
+            log.exception("request %s failed unexpectedly", request_id)
+            error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
+            self.entry.error = error.code
+            self.response = RawResponse(*json10.serialize_error(error, request_id))
+
+    def finish(self) -> RawResponse:
+        self.entry.write(self.response.status, self.started)
+        return self.response
 
 
 @dataclass
@@ -111,45 +152,80 @@ class Gateway:
         self._operation_names = frozenset(model.operation_names)
         implemented = [model.operation_model(name) for name in OPERATIONS]
         self._validators = compile_validators(implemented)
+        self._output_shapes = {operation.name: operation.output_shape for operation in implemented}
         ensure_default_solutions(store, settings.account_id, clock())
 
     def handle(self, raw: RawRequest) -> RawResponse:
-        request_id = str(uuid.uuid4())
-        started = time.perf_counter()
-        entry = AccessLogEntry(request_id)
-        try:
-            response = self._handle(raw, entry)
-        except ServiceError as error:
-            entry.error = error.code
-            response = RawResponse(*json10.serialize_error(error, request_id))
-        except Exception:
-            log.exception("request %s failed unexpectedly", request_id)
-            error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
-            entry.error = error.code
-            response = RawResponse(*json10.serialize_error(error, request_id))
-        entry.write(response.status, started)
-        return response
+        """The whole request, waiting (blocking) for its writes to be durable. For the in-process hook."""
+        exchange = self._begin(raw)
+        if exchange.delay_seconds:
+            time.sleep(exchange.delay_seconds)
+        with deferred_commits() as commits:
+            self._run(exchange)
+        for commit in commits:
+            self._settle(exchange, commit.result)
+        return exchange.finish()
 
-    def _handle(self, raw: RawRequest, entry: "AccessLogEntry") -> RawResponse:
+    async def handle_async(self, raw: RawRequest) -> RawResponse:
+        """The same request path for the server: the work runs on the caller's (event-loop) thread and
+        only the wait for the group commit's fsync is awaited, so no thread is held per request."""
+        exchange = self._begin(raw)
+        if exchange.delay_seconds:
+            await asyncio.sleep(exchange.delay_seconds)
+        with deferred_commits() as commits:
+            self._run(exchange)
+        for commit in commits:
+            try:
+                await asyncio.wrap_future(commit)
+            except Exception as error:
+                self._settle(exchange, _raise(error))
+        return exchange.finish()
+
+    def _begin(self, raw: RawRequest) -> "Exchange":
+        """Route, authenticate, charge the quota and decide faults: what happens before any work."""
+        exchange = Exchange(raw, AccessLogEntry(str(uuid.uuid4())), time.perf_counter())
+        with deferred_commits() as commits:
+            exchange.guard(self._admit, exchange)
+        for commit in commits:  # the quota charge
+            self._settle(exchange, commit.result)
+        return exchange
+
+    def _admit(self, exchange: "Exchange") -> None:
+        raw, entry = exchange.raw, exchange.entry
         operation_name = entry.operation = self._route(raw)
-        now = self.clock()
-        principal = self.authenticator.authenticate(raw, now)
+        exchange.now = self.clock()
+        principal = exchange.principal = self.authenticator.authenticate(raw, exchange.now)
         entry.account = principal.account_id
         self._check_content_type(raw)
         authorize_operation(principal, operation_name)
-        self.quotas.charge(principal.account_id, operation_name, now)
-        fault = self.faults.before(operation_name)
-        document = json10.parse_body(raw.body)
+        self.quotas.charge(principal.account_id, operation_name, exchange.now)
+        exchange.fault = self.faults.before(operation_name)
+
+    def _run(self, exchange: "Exchange") -> None:
+        if exchange.response is None:
+            exchange.guard(self._operate, exchange)
+
+    def _operate(self, exchange: "Exchange") -> None:
+        operation_name, principal = exchange.entry.operation, exchange.principal
+        document = json10.parse_body(exchange.raw.body)
         if operation_name not in OPERATIONS:
             raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
         request = self._validators[operation_name](document)
         authorize_catalog(principal, catalog_of(request))
-        ctx = RequestContext(principal.account_id, entry.request_id, now, self.store, self.settings)
+        ctx = RequestContext(principal.account_id, exchange.entry.request_id, exchange.now, self.store, self.settings)
         result = OPERATIONS[operation_name](ctx, request)
-        self.faults.after(fault)
-        output_shape = self._model.operation_model(operation_name).output_shape
+        self.faults.after(exchange.fault)
+        output_shape = self._output_shapes[operation_name]
         body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
-        return RawResponse(200, json10.response_headers(entry.request_id, body), body)
+        exchange.response = RawResponse(200, json10.response_headers(exchange.entry.request_id, body), body)
+
+    @staticmethod
+    def _settle(exchange: "Exchange", wait: Callable[[], object]) -> None:
+        """Wait for one commit; if the disk refused it, nothing of the request is kept: answer 500."""
+        try:
+            wait()
+        except Exception as error:
+            exchange.guard(_raise, error)
 
     def _route(self, raw: RawRequest) -> str:
         target = raw.headers.get("x-amz-target")

@@ -164,7 +164,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             query=request.url.query,
             raw_path=request.scope.get("raw_path", b"").decode("latin-1") or None,
         )
-        return _to_starlette(await run_in_threadpool(gateway.handle, raw))
+        return _to_starlette(await gateway.handle_async(raw))
 
     def admin_allowed(request: Request) -> bool:
         """Open mode trusts every local caller; strict mode wants the configured admin token."""

@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from cosell.store.schema import opportunities, to_ms
+
+# Built once: these run on most requests.
+_OPPORTUNITY_KEY = (opportunities.c.catalog == bindparam("key_catalog"),
+                    opportunities.c.id == bindparam("key_id"),
+                    opportunities.c.account_id == bindparam("key_account"))
+_INSERT = insert(opportunities)
+_REPLACE = update(opportunities).where(*_OPPORTUNITY_KEY, opportunities.c.last_modified_ms == bindparam("expected_ms"))
+_GET = select(opportunities.c.document).where(*_OPPORTUNITY_KEY)
+_EXISTS = select(opportunities.c.id).where(*_OPPORTUNITY_KEY)
+
+
+def _key(account_id: str, catalog: str, opportunity_id: str) -> dict:
+    return {"key_catalog": catalog, "key_id": opportunity_id, "key_account": account_id}
 
 
 def _indexed_columns(opportunity: dict) -> dict:
@@ -25,47 +38,33 @@ def _indexed_columns(opportunity: dict) -> dict:
 class OpportunityQueries:
     def insert_opportunity(self, account_id: str, opportunity: dict, created: dt.datetime,
                            last_modified: dt.datetime) -> None:
-        self._c.execute(insert(opportunities).values(
-            catalog=opportunity["Catalog"],
-            id=opportunity["Id"],
-            number=int(opportunity["Id"][1:]),
-            account_id=account_id,
-            created_ms=to_ms(created),
-            last_modified_ms=to_ms(last_modified),
+        self._c.execute(_INSERT, {
+            "catalog": opportunity["Catalog"],
+            "id": opportunity["Id"],
+            "number": int(opportunity["Id"][1:]),
+            "account_id": account_id,
+            "created_ms": to_ms(created),
+            "last_modified_ms": to_ms(last_modified),
             **_indexed_columns(opportunity),
-        ))
+        })
 
     def replace_opportunity(self, account_id: str, opportunity: dict, expected_last_modified: dt.datetime,
                             last_modified: dt.datetime) -> bool:
         """Store the new version if the stored one still has `expected_last_modified`; False if not."""
-        result = self._c.execute(
-            update(opportunities).where(
-                opportunities.c.catalog == opportunity["Catalog"],
-                opportunities.c.id == opportunity["Id"],
-                opportunities.c.account_id == account_id,
-                opportunities.c.last_modified_ms == to_ms(expected_last_modified),
-            ).values(last_modified_ms=to_ms(last_modified), **_indexed_columns(opportunity))
-        )
+        result = self._c.execute(_REPLACE, {
+            **_key(account_id, opportunity["Catalog"], opportunity["Id"]),
+            "expected_ms": to_ms(expected_last_modified),
+            "last_modified_ms": to_ms(last_modified),
+            **_indexed_columns(opportunity),
+        })
         return result.rowcount == 1
 
     def get_opportunity(self, account_id: str, catalog: str, opportunity_id: str) -> dict | None:
-        row = self._c.execute(
-            select(opportunities.c.document).where(
-                opportunities.c.catalog == catalog,
-                opportunities.c.id == opportunity_id,
-                opportunities.c.account_id == account_id,
-            )
-        ).first()
+        row = self._c.execute(_GET, _key(account_id, catalog, opportunity_id)).first()
         return None if row is None else json.loads(row.document)
 
     def opportunity_exists(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
-        return self._c.execute(
-            select(opportunities.c.id).where(
-                opportunities.c.catalog == catalog,
-                opportunities.c.id == opportunity_id,
-                opportunities.c.account_id == account_id,
-            )
-        ).first() is not None
+        return self._c.execute(_EXISTS, _key(account_id, catalog, opportunity_id)).first() is not None
 
     def opportunities_awaiting_review(self, modified_before: dt.datetime, limit: int = 100) -> list[tuple]:
         """(account_id, catalog, id, review_status) of Submitted / In review opportunities untouched since
