@@ -176,6 +176,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def noop(_request: Request) -> Response:
+        """The benchmarks' baseline: the same server stack answering without doing any work."""
+        return Response(b"{}", media_type="application/json")
+
     def admin_endpoint(action):
         async def endpoint(request: Request) -> Response:
             if not admin_allowed(request):
@@ -202,6 +206,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     app = Starlette(routes=[
         Route("/_cosell/health", health, methods=["GET"]),
+        Route("/_cosell/noop", noop, methods=["POST"]),
         Route("/_cosell/solutions", admin_endpoint(admin.add_solution), methods=["POST"]),
         Route("/_cosell/review", admin_endpoint(admin.review), methods=["POST"]),
         Route("/_cosell/faults", admin_endpoint(lambda _store, _account, body, now: gateway.faults.configure(body, now)),
