@@ -28,19 +28,10 @@ def _sort(request: dict, default_sort_by: str) -> dict:
             "descending": sort.get("SortOrder", "DESCENDING") == "DESCENDING"}
 
 
-def _signing_key(ctx) -> bytes:
-    with ctx.store.read() as tx:
-        key = tx.pagination_key()
-    if key is None:  # the first list call on this database
-        with ctx.store.write() as tx:
-            key = tx.ensure_pagination_key()
-    return key
-
-
 def _page(ctx, operation: str, request: dict, query: dict, read) -> tuple[list, str | None]:
     """The items of one page, read by `read(tx, after=position, limit=n)`, and the NextToken that follows
     it (None on the last page). `query` is everything that selects and orders the rows."""
-    key = _signing_key(ctx)
+    key = ctx.store.pagination_key()
     fingerprint = query_fingerprint({"account": ctx.account_id, "catalog": request["Catalog"], **query})
     after = None
     if request.get("NextToken"):  # an empty NextToken asks for the first page, like an absent one

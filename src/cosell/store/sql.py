@@ -211,6 +211,7 @@ class Store:
         self._create_schema()
         file_backed = self._is_sqlite and parsed.database not in (None, "", ":memory:")
         self._writer = GroupCommitWriter(self.engine, Path(parsed.database)) if file_backed else None
+        self._pagination_key: bytes | None = None
 
     def _create_schema(self) -> None:
         """Tables and indexes, in one write transaction so processes starting together take turns."""
@@ -239,6 +240,17 @@ class Store:
         with self.engine.connect() as connection:
             with connection.begin():
                 yield StoreTransaction(connection)
+
+    def pagination_key(self) -> bytes:
+        """The key that signs NextTokens: made once per database, then kept here (it never changes)."""
+        if self._pagination_key is None:
+            with self.read() as tx:
+                key = tx.pagination_key()
+            if key is None:  # the first list call on this database
+                with self.write() as tx:
+                    key = tx.ensure_pagination_key()
+            self._pagination_key = key
+        return self._pagination_key
 
     def close(self) -> None:
         if self._writer is not None:
