@@ -122,10 +122,15 @@ def _identity(value):
 
 def _structure_renderer(shape: Shape):
     members = [(name, renderer(member)) for name, member in shape.members.items()]
+    plain = tuple(name for name, render_member in members if render_member is _identity)
+    shaped = tuple((name, render_member) for name, render_member in members if render_member is not _identity)
 
     def render_structure(value):
-        return {name: (None if (item := value.get(name)) is None else render_member(item))
-                for name, render_member in members}
+        rendered = {name: value.get(name) for name in plain}  # strings, numbers, enums: as stored
+        for name, render_member in shaped:
+            item = value.get(name)
+            rendered[name] = None if item is None else render_member(item)
+        return rendered
 
     return render_structure
 
