@@ -73,3 +73,30 @@ def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_p
     assert int(retried["Id"][1:]) == before + 1
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_opportunity(Catalog="Sandbox", Identifier=f"O{before + 2}")
+
+
+@pytest.mark.parametrize("path", ["handle", "handle_async"])
+def test_a_batch_that_cannot_be_made_durable_is_a_500(tmp_path, monkeypatch, path):
+    """Both request paths (in-process and server) answer an AWS-shaped 500 when the group commit's
+    fsync fails: the write is never acknowledged (whether it survives a crash is then unknown)."""
+    import asyncio
+    import json
+
+    from cosell.gateway import Gateway, RawRequest
+    from cosell.settings import Settings
+    from cosell.store import Store
+    from cosell.store.sql import GroupCommitWriter
+
+    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    try:
+        gateway = Gateway(Settings(data_dir=tmp_path), store)
+        monkeypatch.setattr(GroupCommitWriter, "_sync", lambda self: OSError(5, "Input/output error"))
+        request = RawRequest("POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
+                                           "x-amz-target": "AWSPartnerCentralSelling.CreateOpportunity"},
+                             json.dumps(minimal()).encode())
+        response = gateway.handle(request) if path == "handle" else asyncio.run(gateway.handle_async(request))
+        body = json.loads(response.body)
+        assert (response.status, body["__type"]) == (500, "InternalServerException")
+        assert response.headers["x-amzn-RequestId"] in body["Message"]
+    finally:
+        store.close()

@@ -86,16 +86,22 @@ class Exchange:
     principal: object = None
     fault: object = None
     response: RawResponse | None = None
+    commits: list = field(default_factory=list)  # Futures of the group commits this request's writes joined
 
     @property
     def delay_seconds(self) -> float:
         return self.fault.delay_seconds if self.fault is not None and self.response is None else 0.0
 
     def guard(self, step: Callable, *args) -> None:
-        """Run a step; a ServiceError becomes its AWS error response, anything else a logged 500."""
+        """Run a step; a ServiceError becomes its AWS error response, anything else a logged 500.
+        The step's writes are not waited for here: their commits are collected in `commits`."""
         request_id = self.entry.request_id
         try:
-            step(*args)
+            with deferred_commits() as commits:
+                try:
+                    step(*args)
+                finally:
+                    self.commits.extend(commits)
         except ServiceError as error:
             self.entry.error = error.code
             self.response = RawResponse(*json10.serialize_error(error, request_id))
@@ -162,10 +168,9 @@ class Gateway:
         exchange = self._begin(raw)
         if exchange.delay_seconds:
             time.sleep(exchange.delay_seconds)
-        with deferred_commits() as commits:
-            self._run(exchange)
-        for commit in commits:
-            self._settle(exchange, commit.result)
+        self._run(exchange)
+        for commit in exchange.commits:
+            exchange.guard(commit.result)
         return exchange.finish()
 
     async def handle_async(self, raw: RawRequest) -> RawResponse:
@@ -174,22 +179,18 @@ class Gateway:
         exchange = self._begin(raw)
         if exchange.delay_seconds:
             await asyncio.sleep(exchange.delay_seconds)
-        with deferred_commits() as commits:
-            self._run(exchange)
-        for commit in commits:
+        self._run(exchange)
+        for commit in exchange.commits:
             try:
                 await asyncio.wrap_future(commit)
-            except Exception as error:
-                self._settle(exchange, _raise(error))
+            except Exception as error:  # the disk refused the batch: nothing of the request is kept
+                exchange.guard(_raise, error)
         return exchange.finish()
 
     def _begin(self, raw: RawRequest) -> "Exchange":
         """Route, authenticate, charge the quota and decide faults: what happens before any work."""
         exchange = Exchange(raw, AccessLogEntry(self._new_request_id()), time.perf_counter())
-        with deferred_commits() as commits:
-            exchange.guard(self._admit, exchange)
-        for commit in commits:  # the quota charge
-            self._settle(exchange, commit.result)
+        exchange.guard(self._admit, exchange)
         return exchange
 
     def _new_request_id(self) -> str:
@@ -225,14 +226,6 @@ class Gateway:
         output_shape = self._output_shapes[operation_name]
         body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
         exchange.response = RawResponse(200, json10.response_headers(exchange.entry.request_id, body), body)
-
-    @staticmethod
-    def _settle(exchange: "Exchange", wait: Callable[[], object]) -> None:
-        """Wait for one commit; if the disk refused it, nothing of the request is kept: answer 500."""
-        try:
-            wait()
-        except Exception as error:
-            exchange.guard(_raise, error)
 
     def _route(self, raw: RawRequest) -> str:
         target = raw.headers.get("x-amz-target")
