@@ -89,11 +89,11 @@ def update_request(identifier: str) -> dict:
 
 
 def _row(number: int, account_id: str, stage: str, company: str, created: dt.datetime,
-         modified: dt.datetime, kinds: tuple[str, ...]) -> dict:
+         modified: dt.datetime) -> dict:
     new_id = opportunity_id(number)
     document = new_opportunity(create_request(company, stage, token="seed"), opportunity_id=new_id,
                                arn=opportunity_arn(account_id, "Sandbox", new_id), account_id=account_id,
-                               now=format_timestamp(created), related_entity_kinds=kinds)
+                               now=format_timestamp(created))
     document["LastModifiedDate"] = format_timestamp(modified)
     return {"catalog": "Sandbox", "id": new_id, "number": number, "account_id": account_id,
             "created_ms": to_ms(created), "last_modified_ms": to_ms(modified), **_indexed_columns(document)}
@@ -106,7 +106,6 @@ def seed(database_url: str, count: int, *, account_id: str = DEFAULT_ACCOUNT, fi
     CreateOpportunity continues after. Returns (first number, first number of the update block)."""
     store = Store(database_url)  # creates the schema and indexes exactly as the server does
     first = FIRST_NUMBER if first_number is None else first_number
-    kinds = tuple(service_model().shape_for("RelatedEntityIdentifiers").members)
     span_ms = 365 * 24 * 3600 * 1000
     block_start = first + count - update_block
     try:
@@ -125,7 +124,7 @@ def seed(database_url: str, count: int, *, account_id: str = DEFAULT_ACCOUNT, fi
                         created = SEED_EPOCH + dt.timedelta(milliseconds=(i * 7919) % span_ms)
                         modified = created + dt.timedelta(milliseconds=(i * 104729) % (30 * 24 * 3600 * 1000))
                         stage = STAGES[i % len(STAGES)]
-                    rows.append(_row(number, account_id, stage, f"Company {i % 5000:04d}", created, modified, kinds))
+                    rows.append(_row(number, account_id, stage, f"Company {i % 5000:04d}", created, modified))
                 with connection.begin():
                     connection.execute(insert(opportunities), rows)
                 if progress:

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from cosell.domain.rules import r6_other_solution_description
-from opportunity_requests import future_date, minimal, with_changes
+from opportunity_requests import minimal, with_changes
 
 BUSINESS = "BUSINESS_VALIDATION_FAILED"
 REQUEST = "REQUEST_VALIDATION_FAILED"

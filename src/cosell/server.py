@@ -1,4 +1,4 @@
-"""The HTTP server: a Starlette app that hands every API request to gateway.handle.
+"""The HTTP server: a Starlette app that hands every API request to gateway.handle_async.
 
 `POST /` (X-Amz-Target) and `POST /<Operation>` go to the gateway; `/_cosell/*` is cosell's own
 admin surface (admin.py). The body is read here with a size limit and a time limit; nothing else

@@ -8,7 +8,6 @@ field dictionary's "Update – Action Required" / "After Launched" columns, the 
 from __future__ import annotations
 
 from cosell.domain import addresses
-from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.rules import r6_other_solution_description
 from cosell.domain.violations import Violation
 

@@ -4,9 +4,12 @@ and defaults (reference §5.2), as GetOpportunity will show it. Pure: no storage
 
 from __future__ import annotations
 
-from cosell.domain.picklists import OPPORTUNITY_OWNER
+from functools import cache
+
 from cosell.domain.lifecycle import REVIEW_MEMBERS, UPDATABLE_MEMBERS
+from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.rules import coerce_target_company, drop_invalid_estimation_urls, rebuild_self_entry
+from cosell.protocol.model import service_model
 
 PENDING_SUBMISSION = "Pending Submission"
 DEFAULT_STAGE = "Prospect"
@@ -38,8 +41,13 @@ def append_next_steps(history: list[dict] | None, next_steps: str | None, when: 
     return history[-NEXT_STEPS_HISTORY_KEPT:]
 
 
-def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id: str, now: str,
-                    related_entity_kinds: tuple[str, ...]) -> dict:
+@cache
+def related_entity_kinds() -> tuple[str, ...]:
+    """The kinds of RelatedEntityIdentifiers the model has (each starts as an empty list)."""
+    return tuple(service_model().shape_for("RelatedEntityIdentifiers").members)
+
+
+def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id: str, now: str) -> dict:
     opportunity = {key: value for key, value in request.items() if key not in NOT_STORED}
     opportunity.update(Id=opportunity_id, Arn=arn, CreatedDate=now, LastModifiedDate=now)
     _with_defaults(opportunity)
@@ -61,7 +69,7 @@ def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id:
         team.append(default_owner(account_id))
     opportunity["OpportunityTeam"] = team
 
-    opportunity["RelatedEntityIdentifiers"] = {kind: [] for kind in related_entity_kinds}
+    opportunity["RelatedEntityIdentifiers"] = {kind: [] for kind in related_entity_kinds()}
     return opportunity
 
 

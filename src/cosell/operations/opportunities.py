@@ -6,10 +6,9 @@ storage is reached through ctx.store, and errors are raised as ServiceErrors.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-
-import datetime as dt
 
 from cosell.domain import lifecycle, rules
 from cosell.domain.associations import solution_like
@@ -19,7 +18,6 @@ from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.violations import Violation
 from cosell.protocol.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from cosell.protocol.json10 import format_timestamp
-from cosell.protocol.model import service_model
 from cosell.protocol.validate import parse_timestamp
 
 CONFLICTING_CLIENT_TOKEN = "Conflicting client token submitted for a new request body."
@@ -73,7 +71,6 @@ def create_opportunity(ctx, request: dict) -> dict:
             arn=opportunity_arn(ctx.account_id, catalog, new_id),
             account_id=ctx.account_id,
             now=now,
-            related_entity_kinds=tuple(service_model().shape_for("RelatedEntityIdentifiers").members),
         )
         tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
         if request.get("Tags"):
