@@ -125,15 +125,17 @@ def seed(database_url: str, count: int, *, account_id: str = DEFAULT_ACCOUNT, fi
                         modified = created + dt.timedelta(milliseconds=(i * 104729) % (30 * 24 * 3600 * 1000))
                         stage = STAGES[i % len(STAGES)]
                     rows.append(_row(number, account_id, stage, f"Company {i % 5000:04d}", created, modified))
-                with connection.begin():
-                    connection.execute(insert(opportunities), rows)
+                connection.exec_driver_sql("BEGIN")  # the store's connections leave transactions to the caller
+                connection.execute(insert(opportunities), rows)
+                connection.commit()
                 if progress:
                     progress(start + len(rows) - first, count)
-            with connection.begin():
-                name = "opportunity/Sandbox"
-                last = max(first + count - 1, _counter(connection, name))
-                connection.execute(delete(id_counters).where(id_counters.c.name == name))
-                connection.execute(insert(id_counters).values(name=name, last_value=last))
+            connection.exec_driver_sql("BEGIN")
+            name = "opportunity/Sandbox"
+            last = max(first + count - 1, _counter(connection, name))
+            connection.execute(delete(id_counters).where(id_counters.c.name == name))
+            connection.execute(insert(id_counters).values(name=name, last_value=last))
+            connection.commit()
             sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         store.close()

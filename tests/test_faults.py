@@ -17,7 +17,6 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from sqlalchemy import event
 
 from conftest import CREDENTIALS, LiveServer
 from cosell.faults import Faults
@@ -253,9 +252,9 @@ def test_faults_are_read_from_the_database_at_most_every_half_second(tmp_path):
     faults = Faults(store, random.Random(1))
     faults.configure({"Action": "set", "Operation": "ListSolutions", "DropResponse": True, "Rate": 0.5}, NOW)
     statements = []
-    event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    untouched = [faults.before("GetOpportunity") for _ in range(200)]
-    dropped = [faults.before("ListSolutions") is not None for _ in range(200)]
+    with store.trace(statements.append):
+        untouched = [faults.before("GetOpportunity") for _ in range(200)]
+        dropped = [faults.before("ListSolutions") is not None for _ in range(200)]
     assert len([s for s in statements if s.startswith("SELECT")]) <= 1  # 400 requests, one read at most
     assert untouched == [None] * 200
     assert 0 < dropped.count(True) < 200  # rate 0.5: some and not all (seeded)

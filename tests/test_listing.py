@@ -15,7 +15,6 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from sqlalchemy import event
 
 from cosell.gateway import RawRequest
 from cosell.protocol.json10 import format_timestamp
@@ -633,25 +632,19 @@ def test_pages_are_read_in_index_order_without_sorting(in_process):
                                   created, created)
     statements = []
 
-    def capture(_connection, _cursor, statement, parameters, _context, _executemany):
+    def capture(statement):
         if "FROM opportunities" in statement and "ORDER BY" in statement:
-            statements.append((statement, parameters))
+            statements.append(statement)
 
-    event.listen(gateway.store.engine, "before_cursor_execute", capture)
-    try:
+    with gateway.store.trace(capture):
         page = client.list_opportunities(Catalog="Sandbox")
         client.list_opportunities(Catalog="Sandbox", NextToken=page["NextToken"])
         page = client.list_opportunities(Catalog="Sandbox", LifeCycleStage=["Qualified"])
         client.list_opportunities(Catalog="Sandbox", LifeCycleStage=["Qualified"], NextToken=page["NextToken"])
-    finally:
-        event.remove(gateway.store.engine, "before_cursor_execute", capture)
     assert len(statements) == 4
-    connection = gateway.store.engine.raw_connection()
-    try:
-        plans = [" | ".join(row[3] for row in connection.cursor().execute("EXPLAIN QUERY PLAN " + sql, params))
-                 for sql, params in statements]
-    finally:
-        connection.close()
+    with gateway.store.read() as tx:  # the statements as run, their values written in
+        plans = [" | ".join(row[3] for row in tx._db.connection.execute("EXPLAIN QUERY PLAN " + sql))
+                 for sql in statements]
     for plan in plans:
         assert "TEMP B-TREE" not in plan, plan
     assert all("USING INDEX opportunities_by_last_modified" in plan for plan in plans[:2]), plans

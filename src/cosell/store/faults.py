@@ -15,8 +15,8 @@ from cosell.store.schema import faults, to_ms
 class FaultQueries:
     def put_fault(self, fault: dict, now: dt.datetime) -> None:
         """Sets the fault of `fault["Operation"]`, replacing the one it had."""
-        self._c.execute(delete(faults).where(faults.c.operation == fault["Operation"]))
-        self._c.execute(insert(faults).values(
+        self._db.execute(delete(faults).where(faults.c.operation == fault["Operation"]))
+        self._db.execute(insert(faults).values(
             operation=fault["Operation"], error=fault["Error"], rate=fault["Rate"], latency_ms=fault["LatencyMs"],
             drop_response=fault["DropResponse"], set_ms=to_ms(now)))
 
@@ -25,9 +25,9 @@ class FaultQueries:
         statement = delete(faults)
         if operation is not None:
             statement = statement.where(faults.c.operation == operation)
-        self._c.execute(statement)
+        self._db.execute(statement)
 
     def list_faults(self) -> list[dict]:
-        rows = self._c.execute(select(faults).order_by(faults.c.operation))
+        rows = self._db.all(select(faults).order_by(faults.c.operation))
         return [{"Operation": row.operation, "Error": row.error, "Rate": row.rate, "LatencyMs": row.latency_ms,
-                 "DropResponse": row.drop_response} for row in rows]
+                 "DropResponse": bool(row.drop_response)} for row in rows]

@@ -7,16 +7,25 @@ import json
 
 from sqlalchemy import bindparam, insert, select, update
 
+from cosell.store.execution import Query
 from cosell.store.schema import opportunities, to_ms
 
-# Built once: these run on most requests.
 _OPPORTUNITY_KEY = (opportunities.c.catalog == bindparam("key_catalog"),
                     opportunities.c.id == bindparam("key_id"),
                     opportunities.c.account_id == bindparam("key_account"))
-_INSERT = insert(opportunities)
-_REPLACE = update(opportunities).where(*_OPPORTUNITY_KEY, opportunities.c.last_modified_ms == bindparam("expected_ms"))
-_GET = select(opportunities.c.document).where(*_OPPORTUNITY_KEY)
-_EXISTS = select(opportunities.c.id).where(*_OPPORTUNITY_KEY)
+_INSERT = Query(insert(opportunities))
+_REPLACE = Query(update(opportunities)
+                 .where(*_OPPORTUNITY_KEY, opportunities.c.last_modified_ms == bindparam("expected_ms"))
+                 .values({column: bindparam(column) for column in
+                          ("last_modified_ms", "stage", "review_status", "company_name", "target_close_date",
+                           "document")}))
+_GET = Query(select(opportunities.c.document).where(*_OPPORTUNITY_KEY))
+_EXISTS = Query(select(opportunities.c.id).where(*_OPPORTUNITY_KEY))
+_AWAITING_REVIEW = Query(
+    select(opportunities.c.account_id, opportunities.c.catalog, opportunities.c.id, opportunities.c.review_status)
+    .where(opportunities.c.review_status.in_([bindparam("submitted"), bindparam("in_review")]),
+           opportunities.c.last_modified_ms <= bindparam("modified_before_ms"))
+    .order_by(opportunities.c.last_modified_ms).limit(bindparam("limit")))
 
 
 def _key(account_id: str, catalog: str, opportunity_id: str) -> dict:
@@ -38,7 +47,7 @@ def _indexed_columns(opportunity: dict) -> dict:
 class OpportunityQueries:
     def insert_opportunity(self, account_id: str, opportunity: dict, created: dt.datetime,
                            last_modified: dt.datetime) -> None:
-        self._c.execute(_INSERT, {
+        self._db.execute(_INSERT, {
             "catalog": opportunity["Catalog"],
             "id": opportunity["Id"],
             "number": int(opportunity["Id"][1:]),
@@ -51,29 +60,23 @@ class OpportunityQueries:
     def replace_opportunity(self, account_id: str, opportunity: dict, expected_last_modified: dt.datetime,
                             last_modified: dt.datetime) -> bool:
         """Store the new version if the stored one still has `expected_last_modified`; False if not."""
-        result = self._c.execute(_REPLACE, {
+        cursor = self._db.execute(_REPLACE, {
             **_key(account_id, opportunity["Catalog"], opportunity["Id"]),
             "expected_ms": to_ms(expected_last_modified),
             "last_modified_ms": to_ms(last_modified),
             **_indexed_columns(opportunity),
         })
-        return result.rowcount == 1
+        return cursor.rowcount == 1
 
     def get_opportunity(self, account_id: str, catalog: str, opportunity_id: str) -> dict | None:
-        row = self._c.execute(_GET, _key(account_id, catalog, opportunity_id)).first()
-        return None if row is None else json.loads(row.document)
+        document = self._db.value(_GET, _key(account_id, catalog, opportunity_id))
+        return None if document is None else json.loads(document)
 
     def opportunity_exists(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
-        return self._c.execute(_EXISTS, _key(account_id, catalog, opportunity_id)).first() is not None
+        return self._db.value(_EXISTS, _key(account_id, catalog, opportunity_id)) is not None
 
     def opportunities_awaiting_review(self, modified_before: dt.datetime, limit: int = 100) -> list[tuple]:
         """(account_id, catalog, id, review_status) of Submitted / In review opportunities untouched since
         `modified_before`, oldest first."""
-        rows = self._c.execute(
-            select(opportunities.c.account_id, opportunities.c.catalog, opportunities.c.id,
-                   opportunities.c.review_status)
-            .where(opportunities.c.review_status.in_(("Submitted", "In review")),
-                   opportunities.c.last_modified_ms <= to_ms(modified_before))
-            .order_by(opportunities.c.last_modified_ms).limit(limit)
-        )
-        return [tuple(row) for row in rows]
+        return self._db.tuples(_AWAITING_REVIEW, {"submitted": "Submitted", "in_review": "In review",
+                                                  "modified_before_ms": to_ms(modified_before), "limit": limit})

@@ -17,12 +17,12 @@ def _solution(row) -> dict:
 class SolutionQueries:
     def insert_solution(self, account_id: str, catalog: str, solution_id: str, name: str, status: str,
                         category: str, created: dt.datetime) -> None:
-        self._c.execute(insert(solutions).values(
+        self._db.execute(insert(solutions).values(
             account_id=account_id, catalog=catalog, id=solution_id, number=int(solution_id[2:]), name=name,
             status=status, category=category, created_ms=to_ms(created)))
 
     def get_solution(self, account_id: str, catalog: str, solution_id: str) -> dict | None:
-        row = self._c.execute(select(solutions).where(
+        row = self._db.first(select(solutions).where(
             solutions.c.account_id == account_id, solutions.c.catalog == catalog, solutions.c.id == solution_id,
-        )).first()
+        ))
         return None if row is None else _solution(row)

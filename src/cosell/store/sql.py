@@ -1,10 +1,14 @@
-"""The SQLAlchemy store. One transaction per request; SQLite runs WAL with synchronous=FULL so
-an acknowledged write survives a crash, and write transactions begin IMMEDIATE so concurrent
-writers (threads or processes) serialize instead of racing.
+"""The store: SQLAlchemy Core statements (store/execution.py) on SQLite, the embedded default, or
+another database SQLAlchemy knows.
+
+SQLite runs WAL with synchronous=FULL so an acknowledged write survives a crash. Each thread reads on
+a connection of its own, kept open; the process writes on one connection (below). Other databases
+take a pooled connection per transaction.
 
 On SQLite, writes are group-committed: every write unit runs, one after another, inside a SAVEPOINT
 of one shared transaction on the process's writer connection, and a committer thread commits that
-transaction for all the units that joined it. A unit's `with store.write()` block only returns (or,
+transaction for all the units that joined it. The transaction begins IMMEDIATE, so writers in other
+processes wait for it instead of racing. A unit's `with store.write()` block only returns (or,
 under deferred_commits, its Future only resolves) once its batch is on disk, so nothing is
 acknowledged before it is durable; a unit that raises rolls back to its savepoint and leaves
 nothing; a failed commit fails every unit of the batch.
@@ -19,18 +23,22 @@ and without stopping the writers. Other connections keep synchronous=FULL.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import time
+import weakref
 from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from cosell.store.accounts import AccountQueries
+from cosell.store.execution import Database
 from cosell.store.faults import FaultQueries
 from cosell.store.listing import ListQueries
 from cosell.store.opportunities import OpportunityQueries
@@ -41,29 +49,38 @@ from cosell.store.tags import TagQueries
 from cosell.store.tasks import TaskQueries
 from cosell.store.tokens import TokenQueries
 
+BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another process's write lock
+
+
+def _prepare_database_file(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only the owner may read it: it holds the accounts' secret keys. SQLite creates the -wal and
+    # -shm files with the database file's permissions.
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+
+
+def _configure_sqlite(connection: sqlite3.Connection) -> None:
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another process may be setting it up
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+
+
+def _connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection that leaves transactions to us (BEGIN ... COMMIT), usable from any thread."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                 timeout=BUSY_TIMEOUT_MS / 1000)
+    _configure_sqlite(connection)
+    return connection
+
+
 def _sqlite_engine(url) -> Engine:
-    database = url.database
-    if database and database != ":memory:":
-        path = Path(database)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Only the owner may read it: it holds the accounts' secret keys. SQLite creates the -wal and
-        # -shm files with the database file's permissions.
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    """For the schema and the dialect: statements are run on our own connections."""
+    engine = create_engine(url, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # SQLAlchemy's begin listener below owns transactions
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")  # first: another process may be setting the database up
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection):
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        dbapi_connection.isolation_level = None
+        _configure_sqlite(dbapi_connection)
 
     return engine
 
@@ -92,18 +109,18 @@ def deferred_commits() -> Iterator[list[Future]]:
 class _Batch:
     """Write units that share one transaction, and the outcome of its commit."""
 
-    def __init__(self, transaction):
-        self.transaction = transaction
+    def __init__(self):
         self.committed: Future = Future()
 
 
 class GroupCommitWriter:
     """The process's one SQLite writer connection, shared by write units in turn (see module doc)."""
 
-    def __init__(self, engine: Engine, database: Path):
-        self._connection = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-        # The committer fsyncs (module doc); set on the DBAPI connection, outside any transaction.
-        self._connection.connection.dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+    def __init__(self, database: Path, dialect):
+        self._connection = _connect_sqlite(database)
+        # The committer fsyncs (module doc); set outside any transaction.
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._database = Database(self._connection, dialect)
         self._wal = Path(f"{database}-wal")
         self._directory_synced = False
         self._lock = threading.Lock()  # who may use the connection: one unit, or the committer
@@ -118,17 +135,20 @@ class GroupCommitWriter:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the store is closed")
+            connection = self._connection
             if self._batch is None:
-                self._batch = _Batch(self._connection.begin())
+                connection.execute("BEGIN IMMEDIATE")
+                self._batch = _Batch()
             batch = self._batch
-            savepoint = self._connection.begin_nested()
+            connection.execute("SAVEPOINT unit")
             try:
-                yield StoreTransaction(self._connection)
+                yield StoreTransaction(self._database)
             except BaseException:
-                savepoint.rollback()
+                connection.execute("ROLLBACK TO SAVEPOINT unit")
+                connection.execute("RELEASE SAVEPOINT unit")
                 raise
             else:
-                savepoint.commit()
+                connection.execute("RELEASE SAVEPOINT unit")
             finally:
                 self._work.set()  # even a unit that left nothing must not leave the batch (and its lock) open
         deferred = _DEFERRED_COMMITS.get()
@@ -146,10 +166,10 @@ class GroupCommitWriter:
                 error = None
                 if batch is not None:
                     try:
-                        batch.transaction.commit()
+                        self._connection.execute("COMMIT")
                     except BaseException as failure:  # the disk refused it: no unit of the batch is kept
                         error = failure
-                        self._discard(batch)
+                        self._discard()
                 stop = self._closed
             if batch is not None:
                 if error is None:
@@ -188,10 +208,10 @@ class GroupCommitWriter:
         while time.monotonic() < deadline and self._work.wait(GATHER_QUIET_SECONDS):
             self._work.clear()
 
-    @staticmethod
-    def _discard(batch: _Batch) -> None:
+    def _discard(self) -> None:
         try:
-            batch.transaction.rollback()
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
         except Exception:
             pass
 
@@ -203,26 +223,85 @@ class GroupCommitWriter:
         self._connection.close()
 
 
+class _SQLiteReaders:
+    """A read connection per thread, kept open (opening one costs more than most reads). A read
+    inside a read on the same thread shares its transaction."""
+
+    def __init__(self, database: Path, dialect):
+        self._database = database
+        self._dialect = dialect
+        self._local = threading.local()
+        self._all: weakref.WeakSet = weakref.WeakSet()  # to close them and to trace them
+        self.trace: Callable[[str], None] | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator["StoreTransaction"]:
+        local = self._local
+        reader = getattr(local, "reader", None)
+        if reader is None:
+            connection = _connect_sqlite(self._database)
+            connection.set_trace_callback(self.trace)
+            reader = local.reader = _Reader(connection, StoreTransaction(Database(connection, self._dialect)))
+            self._all.add(reader)
+        if reader.depth:
+            reader.depth += 1
+            try:
+                yield reader.transaction
+            finally:
+                reader.depth -= 1
+            return
+        connection = reader.connection
+        connection.execute("BEGIN")
+        reader.depth = 1
+        try:
+            yield reader.transaction
+        finally:
+            reader.depth = 0
+            connection.execute("COMMIT")
+
+    def connections(self) -> list[sqlite3.Connection]:
+        return [reader.connection for reader in list(self._all)]
+
+
+class _Reader:
+    __slots__ = ("connection", "transaction", "depth", "__weakref__")
+
+    def __init__(self, connection: sqlite3.Connection, transaction: "StoreTransaction"):
+        self.connection = connection
+        self.transaction = transaction
+        self.depth = 0
+
+
 class Store:
     def __init__(self, url: str):
         parsed = make_url(url)
-        self.engine = _sqlite_engine(parsed) if parsed.get_backend_name() == "sqlite" else create_engine(url)
         self._is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self._is_sqlite:
+            if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
+                raise ValueError(f"cosell keeps SQLite in a file: give a path in the URL ({url!r} has none).")
+            path = Path(parsed.database)
+            _prepare_database_file(path)
+            self.engine = _sqlite_engine(parsed)
+        else:
+            self.engine = create_engine(url)
+        self.dialect = self.engine.dialect
         self._create_schema()
-        file_backed = self._is_sqlite and parsed.database not in (None, "", ":memory:")
-        self._writer = GroupCommitWriter(self.engine, Path(parsed.database)) if file_backed else None
+        self._writer = GroupCommitWriter(path, self.dialect) if self._is_sqlite else None
+        self._readers = _SQLiteReaders(path, self.dialect) if self._is_sqlite else None
         self._pagination_key: bytes | None = None
 
     def _create_schema(self) -> None:
         """Tables and indexes, in one write transaction so processes starting together take turns."""
         with self.engine.connect() as connection:
             if self._is_sqlite:
-                connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-            with connection.begin():
-                metadata.create_all(connection)
-                for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
-                    for index in table.indexes:
-                        index.create(connection, checkfirst=True)
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.begin()
+            metadata.create_all(connection)
+            for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
+                for index in table.indexes:
+                    index.create(connection, checkfirst=True)
+            connection.commit()
 
     @contextmanager
     def write(self) -> Iterator["StoreTransaction"]:
@@ -231,15 +310,48 @@ class Store:
             with self._writer.unit() as tx:
                 yield tx
             return
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield StoreTransaction(connection)
+        with self._pooled() as tx:
+            yield tx
 
     @contextmanager
     def read(self) -> Iterator["StoreTransaction"]:
-        with self.engine.connect() as connection:
-            with connection.begin():
-                yield StoreTransaction(connection)
+        if self._readers is not None:
+            with self._readers.transaction() as tx:
+                yield tx
+            return
+        with self._pooled() as tx:
+            yield tx
+
+    @contextmanager
+    def _pooled(self) -> Iterator["StoreTransaction"]:
+        """A transaction on a pooled connection (databases other than SQLite)."""
+        connection = self.engine.raw_connection()
+        try:
+            yield StoreTransaction(Database(connection.dbapi_connection, self.dialect))
+        except BaseException:
+            connection.rollback()
+            raise
+        else:
+            connection.commit()
+        finally:
+            connection.close()
+
+    @contextmanager
+    def trace(self, callback: Callable[[str], None]) -> Iterator[None]:
+        """SQLite: `callback` gets the text of every statement this store runs within the block
+        (values written in), as sqlite3's trace callback gives it. For tests and debugging."""
+        if not self._is_sqlite:
+            raise NotImplementedError("statement tracing is implemented for SQLite only")
+        connections = [self._writer._connection, *self._readers.connections()]
+        self._readers.trace = callback
+        for connection in connections:
+            connection.set_trace_callback(callback)
+        try:
+            yield
+        finally:
+            self._readers.trace = None
+            for connection in [self._writer._connection, *self._readers.connections()]:
+                connection.set_trace_callback(None)
 
     def pagination_key(self) -> bytes:
         """The key that signs NextTokens: made once per database, then kept here (it never changes)."""
@@ -255,6 +367,9 @@ class Store:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+        if self._readers is not None:
+            for connection in self._readers.connections():
+                connection.close()
         self.engine.dispose()
 
 
@@ -262,5 +377,5 @@ class StoreTransaction(OpportunityQueries, TokenQueries, SolutionQueries, TagQue
                        AccountQueries, QuotaQueries, FaultQueries):
     """The operations' view of storage inside one transaction; one mixin of queries per resource."""
 
-    def __init__(self, connection: Connection):
-        self._c = connection
+    def __init__(self, database: Database):
+        self._db = database

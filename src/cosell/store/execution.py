@@ -1,0 +1,164 @@
+"""SQLAlchemy Core statements run straight on a DBAPI connection, each compiled once per dialect.
+
+SQLAlchemy builds the SQL and compiles it for the database in use (so SQLite and PostgreSQL each get
+their own); executing skips its Connection and Result machinery and goes to the driver's cursor. That
+machinery cost about 40 µs a statement, most of a GetOpportunity. A `Query` is a statement built once
+(at import) and compiled once per dialect; any other statement is compiled where it is run.
+
+Columns here are strings, integers, floats and booleans, which sqlite3 and psycopg bind and return as
+they are, so there is no type processing. SQLite returns a boolean column as 0 or 1: wrap it in bool().
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from contextlib import contextmanager
+from itertools import count
+from typing import Any, Iterator, NamedTuple
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+
+
+class Compiled(NamedTuple):
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order, for drivers that bind by position
+    fixed: dict[str, Any]  # values the statement carries itself (literals, LIMIT's OFFSET 0, ...)
+    row: type  # the named tuple that rows come back as
+
+
+_ROW_TYPES: dict[tuple[str, ...], type] = {}
+
+
+def _row_type(statement: ClauseElement) -> type:
+    columns = getattr(statement, "selected_columns", None)
+    if columns is None:
+        columns = getattr(statement, "exported_columns", ())  # an INSERT/UPDATE ... RETURNING
+    keys = tuple(columns.keys()) if columns else ()
+    row = _ROW_TYPES.get(keys)
+    if row is None:
+        row = _ROW_TYPES[keys] = namedtuple("Row", keys, rename=True)
+    return row
+
+
+def compile_statement(statement: ClauseElement, dialect: Dialect, *, with_values: bool = False) -> Compiled:
+    """`with_values`: the statement holds all its values (IN lists of literals are expanded then);
+    otherwise its parameters are bindparams given at each execution."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True} if with_values else {})
+    if with_values:
+        fixed = compiled.construct_params()
+    else:
+        fixed = {name: bind.value for name, bind in compiled.binds.items()
+                 if not bind.required and bind.callable is None}
+    positions = tuple(compiled.positiontup) if compiled.positional else None
+    return Compiled(compiled.string, positions, fixed, _row_type(statement))
+
+
+class Query:
+    """A statement built once, compiled the first time it runs on each dialect. Its parameters are
+    bindparams, given by name when it runs."""
+
+    __slots__ = ("statement", "_compiled")
+
+    def __init__(self, statement: ClauseElement):
+        self.statement = statement
+        self._compiled: dict[str, Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = compile_statement(self.statement, dialect)
+        return compiled
+
+
+def _arguments(compiled: Compiled, params: dict | None):
+    values = {**compiled.fixed, **params} if params else compiled.fixed if compiled.fixed else {}
+    if compiled.positions is None:
+        return values
+    return [values[name] for name in compiled.positions]
+
+
+_savepoint_numbers = count(1)
+
+
+class Database:
+    """One DBAPI connection, inside a transaction that its owner begins and ends."""
+
+    __slots__ = ("connection", "dialect", "_integrity_error")
+
+    def __init__(self, connection, dialect: Dialect):
+        self.connection = connection
+        self.dialect = dialect
+        self._integrity_error = dialect.loaded_dbapi.IntegrityError
+
+    def _compiled(self, statement) -> Compiled:
+        if type(statement) is Query:
+            return statement.compiled(self.dialect)
+        return compile_statement(statement, self.dialect, with_values=True)
+
+    def execute(self, statement: Query | ClauseElement, params: dict | None = None):
+        """Runs the statement; the driver's cursor, for its rowcount."""
+        compiled = self._compiled(statement)
+        cursor = self.connection.cursor()
+        cursor.execute(compiled.sql, _arguments(compiled, params))
+        return cursor
+
+    def execute_many(self, statement: Query | ClauseElement, rows: list[dict]) -> None:
+        compiled = self._compiled(statement)
+        self.connection.cursor().executemany(compiled.sql, [_arguments(compiled, row) for row in rows])
+
+    def all(self, statement: Query | ClauseElement, params: dict | None = None) -> list:
+        """Every row, as named tuples."""
+        compiled = self._compiled(statement)
+        cursor = self.connection.cursor()
+        cursor.execute(compiled.sql, _arguments(compiled, params))
+        make = compiled.row._make
+        return [make(row) for row in cursor.fetchall()]
+
+    def tuples(self, statement: Query | ClauseElement, params: dict | None = None) -> list[tuple]:
+        """Every row, as plain tuples (the cheapest form, for the hot paths)."""
+        compiled = self._compiled(statement)
+        cursor = self.connection.cursor()
+        cursor.execute(compiled.sql, _arguments(compiled, params))
+        return cursor.fetchall()
+
+    def first(self, statement: Query | ClauseElement, params: dict | None = None):
+        """The first row as a named tuple, or None."""
+        compiled = self._compiled(statement)
+        cursor = self.connection.cursor()
+        cursor.execute(compiled.sql, _arguments(compiled, params))
+        row = cursor.fetchone()
+        cursor.close()  # ends the statement (an UPDATE ... RETURNING has done its work by its first row)
+        return None if row is None else compiled.row._make(row)
+
+    def value(self, statement: Query | ClauseElement, params: dict | None = None):
+        """The first column of the first row, or None when there is no row."""
+        compiled = self._compiled(statement)
+        cursor = self.connection.cursor()
+        cursor.execute(compiled.sql, _arguments(compiled, params))
+        row = cursor.fetchone()
+        cursor.close()
+        return None if row is None else row[0]
+
+    def insert_if_absent(self, statement: Query | ClauseElement, params: dict | None = None) -> bool:
+        """Runs an INSERT in a savepoint; False (and nothing written) when its key is already taken."""
+        try:
+            with self.savepoint():
+                self.execute(statement, params)
+        except self._integrity_error:
+            return False
+        return True
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undoes the block's statements, and only them, when it raises."""
+        name = f"sp{next(_savepoint_numbers)}"
+        cursor = self.connection.cursor()
+        cursor.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            cursor.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        cursor.execute(f"RELEASE SAVEPOINT {name}")
