@@ -18,10 +18,16 @@ being synced: the writer connection commits with synchronous=NORMAL (the WAL fra
 and the committer then fsyncs the WAL file itself before acknowledging. That is synchronous=FULL's
 guarantee ("the WAL file is synchronized after each transaction is committed"), paid once per batch
 and without stopping the writers. Other connections keep synchronous=FULL.
+
+Checkpoints (copying the WAL back into the database file, and syncing that) are not left to the
+commit that crosses SQLite's threshold, which would hold the writer's lock through them and stall
+every writer: the writer connection never checkpoints, and a checkpointer thread runs PASSIVE
+checkpoints, which neither wait for nor block writers, on a connection of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
@@ -85,10 +91,7 @@ def _sqlite_engine(url) -> Engine:
     return engine
 
 
-# Group commit: a batch is committed once no unit has joined it for GATHER_QUIET_SECONDS, or after
-# MAX_GATHER_SECONDS at most. Both are far below one fsync plus a network round trip.
-GATHER_QUIET_SECONDS = 0.0003
-MAX_GATHER_SECONDS = 0.003
+CHECKPOINT_INTERVAL_SECONDS = 0.25
 
 _DEFERRED_COMMITS: ContextVar[list | None] = ContextVar("cosell_deferred_commits", default=None)
 
@@ -120,6 +123,8 @@ class GroupCommitWriter:
         self._connection = _connect_sqlite(database)
         # The committer fsyncs (module doc); set outside any transaction.
         self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job (module doc)
+        self._checkpoints = _Checkpointer(database)
         self._database = Database(self._connection, dialect)
         self._wal = Path(f"{database}-wal")
         self._directory_synced = False
@@ -136,7 +141,8 @@ class GroupCommitWriter:
             if self._closed:
                 raise RuntimeError("the store is closed")
             connection = self._connection
-            if self._batch is None:
+            opens_batch = self._batch is None
+            if opens_batch:
                 connection.execute("BEGIN IMMEDIATE")
                 self._batch = _Batch()
             batch = self._batch
@@ -150,17 +156,29 @@ class GroupCommitWriter:
             else:
                 connection.execute("RELEASE SAVEPOINT unit")
             finally:
-                self._work.set()  # even a unit that left nothing must not leave the batch (and its lock) open
+                if opens_batch:  # even if this unit left nothing: the batch (and its lock) must not stay open
+                    self._hand_over()
         deferred = _DEFERRED_COMMITS.get()
         if deferred is not None:
             deferred.append(batch.committed)
         else:
             batch.committed.result()
 
+    def _hand_over(self) -> None:
+        """Tells the committer that a batch is open. On an event loop's thread, only once the loop
+        has run what was ready when the batch opened: the requests that arrived together then share
+        the batch, and the committer is woken once per batch, not per unit."""
+        loop = asyncio._get_running_loop()
+        if loop is None:
+            self._work.set()
+        else:
+            loop.call_soon(self._work.set)
+
     def _commit_batches(self) -> None:
+        """Commits the open batch, then syncs it; the units that arrive meanwhile form the next batch."""
         while True:
             self._work.wait()
-            self._gather()
+            self._work.clear()
             with self._lock:
                 batch, self._batch = self._batch, None
                 error = None
@@ -175,6 +193,7 @@ class GroupCommitWriter:
                 if error is None:
                     error = self._sync()
                 if error is None:
+                    self._checkpoints.due()
                     batch.committed.set_result(None)
                 else:
                     batch.committed.set_exception(error)
@@ -200,14 +219,6 @@ class GroupCommitWriter:
             return error
         return None
 
-    def _gather(self) -> None:
-        """Let more units join the batch while they keep coming (a server answering many clients
-        runs them back to back), so that one fsync serves them all; never longer than MAX_GATHER."""
-        deadline = time.monotonic() + MAX_GATHER_SECONDS
-        self._work.clear()
-        while time.monotonic() < deadline and self._work.wait(GATHER_QUIET_SECONDS):
-            self._work.clear()
-
     def _discard(self) -> None:
         try:
             if self._connection.in_transaction:
@@ -220,6 +231,39 @@ class GroupCommitWriter:
             self._closed = True
         self._work.set()
         self._committer.join(timeout=10)
+        self._checkpoints.close()
+        self._connection.close()
+
+
+class _Checkpointer:
+    """Copies committed WAL frames into the database file, on its own thread and connection, at
+    most every CHECKPOINT_INTERVAL_SECONDS while there are commits (see the module doc)."""
+
+    def __init__(self, database: Path):
+        self._connection = _connect_sqlite(database)
+        self._due = threading.Event()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cosell-checkpoint", daemon=True)
+        self._thread.start()
+
+    def due(self) -> None:
+        self._due.set()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            if self._closing.wait(CHECKPOINT_INTERVAL_SECONDS):  # commits in the meantime share this checkpoint
+                return
+            self._due.clear()
+            try:
+                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                pass  # busy or failing: the WAL keeps the data, and the next checkpoint tries again
+
+    def close(self) -> None:
+        self._closing.set()
+        self._due.set()
+        self._thread.join(timeout=10)
         self._connection.close()
 
 
