@@ -22,7 +22,11 @@ and without stopping the writers. Other connections keep synchronous=FULL.
 Checkpoints (copying the WAL back into the database file, and syncing that) are not left to the
 commit that crosses SQLite's threshold, which would hold the writer's lock through them and stall
 every writer: the writer connection never checkpoints, and a checkpointer thread runs PASSIVE
-checkpoints, which neither wait for nor block writers, on a connection of its own.
+checkpoints, which neither wait for nor block writers, on a connection of its own. Such a checkpoint
+cannot catch up with a writer that never stops, and SQLite only starts the WAL file over once it
+has: so when the WAL passes RESTART_WAL_FRAMES, the committer finishes the checkpoint itself right
+after a commit, still holding the writer's lock, and the next batch starts the file over. Most
+frames are already copied by then, so the writers wait for little more than a sync.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ def _sqlite_engine(url) -> Engine:
 
 
 CHECKPOINT_INTERVAL_SECONDS = 0.25
+RESTART_WAL_FRAMES = 4096  # pages: 16 MiB of WAL at SQLite's default page size
 
 _DEFERRED_COMMITS: ContextVar[list | None] = ContextVar("cosell_deferred_commits", default=None)
 
@@ -188,6 +193,8 @@ class GroupCommitWriter:
                     except BaseException as failure:  # the disk refused it: no unit of the batch is kept
                         error = failure
                         self._discard()
+                    else:
+                        self._checkpoints.finish_if_wal_is_long(self._connection)
                 stop = self._closed
             if batch is not None:
                 if error is None:
@@ -243,11 +250,21 @@ class _Checkpointer:
         self._connection = _connect_sqlite(database)
         self._due = threading.Event()
         self._closing = threading.Event()
+        self._wal_is_long = False  # set here, acted on by the committer
         self._thread = threading.Thread(target=self._run, name="cosell-checkpoint", daemon=True)
         self._thread.start()
 
     def due(self) -> None:
         self._due.set()
+
+    def finish_if_wal_is_long(self, writer: sqlite3.Connection) -> None:
+        """On the writer, between two batches: completes the checkpoint so that the WAL starts over."""
+        if self._wal_is_long:
+            self._wal_is_long = False
+            try:
+                writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                pass  # the next long WAL tries again
 
     def _run(self) -> None:
         while True:
@@ -256,9 +273,11 @@ class _Checkpointer:
                 return
             self._due.clear()
             try:
-                self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                _busy, wal_frames, _copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             except sqlite3.Error:
-                pass  # busy or failing: the WAL keeps the data, and the next checkpoint tries again
+                continue  # busy or failing: the WAL keeps the data, and the next checkpoint tries again
+            if wal_frames >= RESTART_WAL_FRAMES:
+                self._wal_is_long = True
 
     def close(self) -> None:
         self._closing.set()
