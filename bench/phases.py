@@ -76,7 +76,7 @@ def phases() -> dict[str, callable]:
         return violations, solutions
 
     def respond(operation, result):
-        return lambda: json10.dumps(json10.render(output[operation], result))
+        return lambda: json10.serialize_output(output[operation], result)
 
     return {
         "Create: validation": lambda: validators["CreateOpportunity"](create_document),
