@@ -28,10 +28,15 @@ from cosell.domain import lifecycle, rules  # noqa: E402
 from cosell.domain.associations import solution_like  # noqa: E402
 from cosell.domain.opportunity import new_opportunity, updated_opportunity  # noqa: E402
 from cosell.operations import OPERATIONS  # noqa: E402
-from cosell.operations.opportunities import next_modified, request_fingerprint  # noqa: E402
+from cosell.operations.opportunities import (  # noqa: E402
+    _parsed_timestamp,
+    next_modified,
+    request_fingerprint,
+    stored_last_modified,
+)
 from cosell.protocol import json10  # noqa: E402
 from cosell.protocol.model import service_model  # noqa: E402
-from cosell.protocol.validate import compile_validators, parse_timestamp  # noqa: E402
+from cosell.protocol.validate import compile_validators  # noqa: E402
 
 NOW = dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.timezone.utc)
 ACCOUNT = workload.DEFAULT_ACCOUNT
@@ -66,13 +71,14 @@ def phases() -> dict[str, callable]:
 
     def update_domain():
         """update_opportunity between reading the stored document and saving the new one."""
-        parse_timestamp(one["LastModifiedDate"]) != update_request["LastModifiedDate"]
+        _parsed_timestamp.cache_clear()  # each update reads another opportunity
+        stored_last_modified(one) != update_request["LastModifiedDate"]
         when = next_modified(one, NOW)
         updated = updated_opportunity(one, update_request, json10.format_timestamp(when))
         violations = lifecycle.editability_violations(one, updated)
         solutions = solution_like(one["RelatedEntityIdentifiers"])
         violations += rules.update_violations(updated, update_ctx)
-        parse_timestamp(one["LastModifiedDate"])  # save(): the optimistic lock's expected value
+        stored_last_modified(one)  # save(): the optimistic lock's expected value
         return violations, solutions
 
     def respond(operation, result):
