@@ -29,10 +29,14 @@ def business_error(violations: list[Violation]) -> ValidationError:
         ValidationError.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
 
+# json.dumps(request, sort_keys=True, separators=(",", ":"), default=str), without building an encoder
+# per call. Fingerprints are stored with remembered tokens: this text must never change.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def request_fingerprint(request: dict) -> str:
     """Identifies a request body for ClientToken replay: same token + same fingerprint = same request."""
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(request).encode("utf-8")).hexdigest()
 
 
 def remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):
