@@ -72,7 +72,8 @@ def phases() -> dict[str, callable]:
     def update_domain():
         """update_opportunity between reading the stored document and saving the new one."""
         _parsed_timestamp.cache_clear()  # each update reads another opportunity
-        stored_last_modified(one) != update_request["LastModifiedDate"]
+        if stored_last_modified(one) != update_request["LastModifiedDate"]:  # the optimistic lock's check
+            raise AssertionError("the benchmark's update must not conflict")
         when = next_modified(one, NOW)
         updated = updated_opportunity(one, update_request, json10.format_timestamp(when))
         violations = lifecycle.editability_violations(one, updated)
