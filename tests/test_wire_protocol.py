@@ -64,6 +64,20 @@ def test_path_routing_with_plain_json_as_postman_sends(server):
     assert got["RelatedEntityIdentifiers"]["Solutions"] == []
     assert list(got) == sorted(got)  # keys in alphabetical order, as the real service writes them
     assert "Origin" not in got and "Tags" not in got  # not members of GetOpportunity's output
+    assert_keys_sorted_at_every_level(data)
+    status, _, data = call(server, {"Catalog": "Sandbox", "MaxResults": 2}, target="ListOpportunities")
+    assert status == 200 and json.loads(data)["OpportunitySummaries"]
+    assert_keys_sorted_at_every_level(data)
+    assert data.count(b'"LifeCycle":{"ClosedLostReason":null,') >= 1
+
+
+def assert_keys_sorted_at_every_level(data: bytes):
+    def keys_in_order(pairs):
+        keys = [key for key, _ in pairs]
+        assert keys == sorted(keys), keys
+        return dict(pairs)
+
+    json.loads(data, object_pairs_hook=keys_in_order)
 
 
 def test_unknown_members_are_ignored_and_nulls_accepted(server):

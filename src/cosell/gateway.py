@@ -224,7 +224,7 @@ class Gateway:
         result = OPERATIONS[operation_name](ctx, request)
         self.faults.after(exchange.fault)
         output_shape = self._output_shapes[operation_name]
-        body = json10.dumps(json10.render(output_shape, result)) if output_shape is not None else b""
+        body = json10.serialize_output(output_shape, result) if output_shape is not None else b""
         exchange.response = RawResponse(200, json10.response_headers(exchange.entry.request_id, body), body)
 
     def _route(self, raw: RawRequest) -> str:

@@ -71,11 +71,15 @@ def field_name(path: str) -> str:
 def changed_paths(old, new, prefix: str = "") -> set[str]:
     """Dotted wire paths whose value differs; list elements are compared position by position and
     reported without their position (as AWS names fields)."""
+    if old == new:  # an equal subtree has no changed path (JSON has no NaN, the one value unequal to itself)
+        return set()
     if isinstance(old, dict) or isinstance(new, dict):
         old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
         out: set[str] = set()
         for key in old.keys() | new.keys():
-            out |= changed_paths(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else key)
+            before, after = old.get(key), new.get(key)
+            if before != after:
+                out |= changed_paths(before, after, f"{prefix}.{key}" if prefix else key)
         return out
     if _is_list_of_dicts(old) or _is_list_of_dicts(new):
         old, new = old or [], new or []
@@ -83,7 +87,7 @@ def changed_paths(old, new, prefix: str = "") -> set[str]:
         for index in range(max(len(old), len(new))):
             out |= changed_paths(old[index] if index < len(old) else {}, new[index] if index < len(new) else {}, prefix)
         return out
-    return set() if old == new else {prefix}
+    return {prefix}
 
 
 def _is_list_of_dicts(value) -> bool:

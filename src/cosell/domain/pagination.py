@@ -41,19 +41,24 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical form in a query fingerprint")
 
 
+# The JSON texts json.dumps would write, with the encoders built once instead of on every call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_canonical)
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def query_fingerprint(query: Mapping[str, Any]) -> str:
     """A short stable hash of a normalized query (lists already deduplicated and sorted)."""
-    canonical = json.dumps(query, sort_keys=True, separators=(",", ":"), default=_canonical)
+    canonical = _CANONICAL_JSON.encode(query)
     digest = hashlib.sha256(canonical.encode("utf-8")).digest()[:12]
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 def _sign(key: bytes, payload: bytes) -> bytes:
-    return hmac.new(key, payload, hashlib.sha256).digest()
+    return hmac.digest(key, payload, "sha256")
 
 
 def encode_token(key: bytes, operation: str, fingerprint: str, position: Position) -> str:
-    payload = json.dumps([VERSION, operation, fingerprint, *position], separators=(",", ":")).encode("utf-8")
+    payload = _COMPACT_JSON.encode([VERSION, operation, fingerprint, *position]).encode("utf-8")
     return base64.urlsafe_b64encode(payload + _sign(key, payload)).decode("ascii").rstrip("=")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from functools import lru_cache
 
 from cosell.domain import lifecycle, rules
 from cosell.domain.associations import solution_like
@@ -28,10 +29,14 @@ def business_error(violations: list[Violation]) -> ValidationError:
         ValidationError.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
 
+# json.dumps(request, sort_keys=True, separators=(",", ":"), default=str), without building an encoder
+# per call. Fingerprints are stored with remembered tokens: this text must never change.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def request_fingerprint(request: dict) -> str:
     """Identifies a request body for ClientToken replay: same token + same fingerprint = same request."""
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(request).encode("utf-8")).hexdigest()
 
 
 def remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):
@@ -97,16 +102,27 @@ def get_opportunity(ctx, request: dict) -> dict:
         return visible_opportunity(tx, ctx, request["Catalog"], request["Identifier"])
 
 
+@lru_cache(maxsize=256)
+def _parsed_timestamp(text: str) -> dt.datetime:
+    return parse_timestamp(text)
+
+
+def stored_last_modified(stored: dict) -> dt.datetime:
+    """The stored LastModifiedDate as a datetime. An update reads it three times (its lock check,
+    next_modified, save): parsed once."""
+    return _parsed_timestamp(stored["LastModifiedDate"])
+
+
 def next_modified(stored: dict, now: dt.datetime) -> dt.datetime:
     """A LastModifiedDate later than the stored one, so that the optimistic lock always sees a change."""
-    previous = parse_timestamp(stored["LastModifiedDate"])
+    previous = stored_last_modified(stored)
     return max(now, previous + dt.timedelta(milliseconds=1))
 
 
 def save(tx, account_id: str, stored: dict, changed: dict, when: dt.datetime) -> dict:
     """Store a new version of `stored`; ConflictException if another write got there first."""
     changed = {**changed, "LastModifiedDate": format_timestamp(when)}
-    if not tx.replace_opportunity(account_id, changed, parse_timestamp(stored["LastModifiedDate"]), when):
+    if not tx.replace_opportunity(account_id, changed, stored_last_modified(stored), when):
         raise ConflictError(f"Opportunity {stored['Id']} was modified by another request; "
                             "fetch it with GetOpportunity and retry with its LastModifiedDate.")
     return changed
@@ -130,7 +146,7 @@ def update_opportunity(ctx, request: dict) -> dict:
     catalog, identifier = request["Catalog"], request["Identifier"]
     with ctx.store.write() as tx:
         stored = visible_opportunity(tx, ctx, catalog, identifier)
-        if parse_timestamp(stored["LastModifiedDate"]) != request["LastModifiedDate"]:
+        if stored_last_modified(stored) != request["LastModifiedDate"]:
             raise ConflictError(f"LastModifiedDate does not match opportunity {identifier}'s; fetch it with "
                                 "GetOpportunity and retry with its LastModifiedDate.")
         when = next_modified(stored, ctx.now)

@@ -15,6 +15,7 @@ import re
 from array import array
 from functools import cache
 from itertools import accumulate
+from json.encoder import encode_basestring
 
 from botocore.model import Shape
 
@@ -176,6 +177,106 @@ def dumps(document) -> bytes:
     # string it came from, so a stray one in an error message never turns the answer into a crash.
     return json.dumps(document, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+# --- Responses: JSON text written straight from the output shape --------------------------------
+#
+# serialize_output(shape, value) gives exactly the bytes of dumps(render(shape, value)), in a third of
+# the time on a List page: instead of building the rendered dicts and having json sort and encode
+# them, one function per structure shape, generated from the model once, writes the members' JSON in
+# alphabetical order with their keys as constant text. Strings go through the json module's own C
+# string encoder; any other value (and every map) through the same JSONEncoder settings as dumps.
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode_string = encode_basestring  # what _ENCODER uses for every str (ensure_ascii=False)
+
+
+def _value_json(value) -> str:
+    """JSON of a value that is not a str (those take the inline fast path), as _ENCODER writes it."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value.__class__ is int:
+        return int.__repr__(value)
+    return _ENCODER.encode(value)
+
+
+def _plain_list_json(value) -> str:
+    return "[" + ",".join([_encode_string(item) if item.__class__ is str else _value_json(item)
+                           for item in value]) + "]"
+
+
+def _timestamp_json(value) -> str:
+    if isinstance(value, dt.datetime):
+        return _encode_string(format_timestamp(value))
+    return _encode_string(value) if value.__class__ is str else _value_json(value)
+
+
+def _list_writer(shape: Shape):
+    if renderer(shape.member) is _identity:
+        return _plain_list_json
+    write_item = writer(shape.member)
+    return lambda value: "[" + ",".join([write_item(item) for item in value]) + "]"
+
+
+def _rendered_writer(shape: Shape):
+    """Maps, and any shape without a writer of its own: rendered, then encoded like dumps."""
+    render_shape = renderer(shape)
+    return lambda value: _ENCODER.encode(render_shape(value))
+
+
+def _structure_writer(shape: Shape):
+    """A generated function writing the structure's members in alphabetical order, unset ones null:
+
+        def write_OpportunitySummary(value):
+            get = value.get
+            v0 = get('Arn')
+            ...
+            return f'''{"Arn":{NULL if v0 is None else ENCODE(v0) if v0.__class__ is str else VALUE(v0)},...}'''
+
+    Nested shapes and timestamps call their own writer (w3 for member 3); everything else is inline."""
+    names = sorted(shape.members)
+    if not all(name.isidentifier() for name in [shape.name, *names]):  # the model's names always are
+        return _rendered_writer(shape)
+    scope = {"NULL": "null", "ENCODE": _encode_string, "VALUE": _value_json}
+    lines = [f"def write_{shape.name}(value):", "    get = value.get"]
+    fields = []
+    for index, name in enumerate(names):
+        member, local = shape.members[name], f"v{index}"
+        lines.append(f"    {local} = get({name!r})")
+        if renderer(member) is _identity:
+            written = f"ENCODE({local}) if {local}.__class__ is str else VALUE({local})"
+        else:
+            scope[f"w{index}"] = writer(member)
+            written = f"w{index}({local})"
+        fields.append(f"{json.dumps(name)}:{{NULL if {local} is None else {written}}}")
+    lines.append("    return f'''{{" + ",".join(fields) + "}}'''")
+    exec("\n".join(lines), scope)  # noqa: S102 - source built above from the model's member names
+    return scope[f"write_{shape.name}"]
+
+
+_WRITER_BUILDERS = {
+    "structure": _structure_writer,
+    "list": _list_writer,
+    "timestamp": lambda _shape: _timestamp_json,
+}
+
+
+@cache
+def writer(shape: Shape):
+    """A function from a value of the shape to its JSON text, as dumps(render(shape, value)) decodes."""
+    if renderer(shape) is _identity:
+        return lambda value: _encode_string(value) if value.__class__ is str else _value_json(value)
+    return _WRITER_BUILDERS.get(shape.type_name, _rendered_writer)(shape)
+
+
+def serialize_output(shape: Shape, value) -> bytes:
+    """The response body: the same bytes as dumps(render(shape, value))."""
+    text = "null" if value is None else writer(shape)(value)
+    return text.encode("utf-8", "backslashreplace")
 
 
 def response_headers(request_id: str, body: bytes) -> dict[str, str]:
