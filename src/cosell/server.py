@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import hmac
 import json
 import logging
@@ -199,6 +200,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def lifespan(_app):
         if reviewer:
             reviewer.start()
+        # What start-up built (botocore's model, the compiled validators and statements) lives as long
+        # as the server: kept out of the collector, a full collection takes ~0 ms instead of ~100 ms,
+        # a pause every request in flight would wait out.
+        gc.freeze()
         yield
         if reviewer:
             reviewer.stop()
