@@ -193,6 +193,21 @@ def test_expect_continue_with_an_oversized_body_is_refused_before_it_is_sent(hos
     assert_aws_error(*parse_answer(data), 413, "RequestEntityTooLargeException")
 
 
+@pytest.mark.parametrize("path", ["/_cosell/noop", "/_cosell/solutions"])
+def test_oversized_body_to_the_noop_and_admin_endpoints_is_refused_the_same_way(hostile, path):
+    """The no-op (the benchmarks' baseline) and the admin endpoints read bodies with the same limits."""
+    connection = http.client.HTTPConnection("127.0.0.1", hostile.port, timeout=30)
+    connection.request("POST", path, body=b"x" * (2 * MiB), headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    assert_aws_error(response.status, {k.lower(): v for k, v in response.getheaders()}, data, 413,
+                     "RequestEntityTooLargeException")
+    connection.request("POST", "/_cosell/noop", body=b"{}", headers={"Content-Type": "application/json"})
+    response = connection.getresponse()  # drained: the same connection goes on
+    assert (response.status, response.read()) == (200, b"{}")
+    connection.close()
+
+
 # Nesting -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", [
@@ -382,6 +397,17 @@ def test_odd_paths_are_unknown_operations(hostile, path):
     assert_aws_error(*parse_answer(raw_exchange(hostile, head)), 404, "UnknownOperationException")
 
 
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/_cosell/noop"), ("POST", "/_cosell/noop/"), ("POST", "/_cosell/health"), ("GET", "/_cosell/faults"),
+    ("POST", "/_cosell/unknown"), ("TRACE", "/nothing-here"), ("PROPFIND", "*"),
+])
+def test_other_methods_and_paths_are_unknown_operations(hostile, method, path):
+    """Only the /_cosell endpoints' own method and path reach them; anything else is an unknown operation."""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: cosell\r\nContent-Length: 2\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n\r\n{}").encode()
+    assert_aws_error(*parse_answer(raw_exchange(hostile, head)), 404, "UnknownOperationException")
+
+
 def test_absolute_form_target_gets_an_aws_answer(hostile):
     """h11 hands the app the whole URL (an unknown path); httptools hands it the path, which routes
     (RFC 9112 §3.2.2 asks servers to accept the absolute form). Either way the answer is AWS-shaped."""
@@ -512,3 +538,14 @@ def test_stalled_chunked_body_times_out(slow_server):
         sock.sendall(request_head(chunked=True) + b"10\r\n{\"Catalog\": \"Sa")
         data = read_answer(sock)
     assert_aws_error(*parse_answer(data), 408, "RequestTimeoutException")
+
+
+@pytest.mark.parametrize("path", ["/_cosell/noop", "/_cosell/faults"])
+def test_stalled_body_to_the_noop_and_admin_endpoints_times_out(slow_server, path):
+    with socket.create_connection(("127.0.0.1", slow_server.port), timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: cosell\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100\r\n\r\n{".encode())
+        data = read_answer(sock)
+    status, headers, _ = parse_answer(data)
+    assert_aws_error(*parse_answer(data), 408, "RequestTimeoutException")
+    assert headers.get("connection") == "close"

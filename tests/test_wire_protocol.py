@@ -151,6 +151,12 @@ def test_wrong_json_types_are_validation_errors(server):
         ("marketing", "INVALID_VALUE"), ("primaryNeedsFromAws", "INVALID_VALUE")]
 
 
+def test_noop_answers_an_empty_document(server):
+    """The benchmarks' baseline: a POST that reads its body and answers without doing any work."""
+    status, headers, data = call(server, {"Catalog": "Sandbox", "Identifier": "O1"}, path="/_cosell/noop")
+    assert (status, data, headers["content-type"]) == (200, b"{}", "application/x-amz-json-1.0")
+
+
 def test_health(server):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     connection.request("GET", "/_cosell/health")

@@ -1,8 +1,10 @@
-"""The HTTP server: a Starlette app that hands every API request to gateway.handle_async.
+"""The HTTP server: a small ASGI app that hands every API request to gateway.handle_async.
 
-`POST /` (X-Amz-Target) and `POST /<Operation>` go to the gateway; `/_cosell/*` is cosell's own
-admin surface (admin.py). The body is read here with a size limit and a time limit; nothing else
-about bytes is decided here.
+`POST /` (X-Amz-Target) and `POST /<Operation>` are served straight from ASGI messages, without a
+framework in between: this is the path every API call takes, so it is kept short. `POST /_cosell/noop`
+(the benchmarks' baseline) takes the same path and skips only the gateway. The rest of `/_cosell/*`,
+cosell's own admin surface (admin.py), and the lifespan are a Starlette app behind it. The body is read
+here with a size limit and a time limit; nothing else about bytes is decided here.
 """
 
 from __future__ import annotations
@@ -13,21 +15,21 @@ import hmac
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cosell import admin
 from cosell.domain.review import load_rules
-from cosell.gateway import Gateway, RawRequest, RawResponse, UnknownPathError, utc_now
+from cosell.gateway import Gateway, RawRequest, RawResponse, utc_now
 from cosell.protocol import json10
 from cosell.protocol.errors import (
     AccessDeniedError,
-    MethodNotAllowedError,
     RequestTimeoutError,
     RequestTooLargeError,
     ServiceError,
@@ -38,7 +40,8 @@ from cosell.store import Store
 
 log = logging.getLogger("cosell.server")
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+NOOP_PATH = "/_cosell/noop"
+NOOP_RESPONSE = RawResponse(200, {"Content-Type": "application/x-amz-json-1.0", "Content-Length": "2"}, b"{}")
 
 
 # Reading a body costs at most `limit` bytes of memory and BODY_TIMEOUT_SECONDS of waiting, whatever
@@ -63,24 +66,41 @@ class BodyRefused(Exception):
         self.close = close
 
 
-def _declared_length(request: Request) -> int | None:
-    if "transfer-encoding" in request.headers:  # chunked: a Content-Length beside it is ignored
+class ClientGone(Exception):
+    """The client closed the connection before sending the whole body it announced."""
+
+
+def _headers(scope) -> dict[str, str]:
+    """The request's headers by (lower-case, as ASGI gives them) name; of a repeated one, the last."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _declared_length(headers: Mapping[str, str]) -> int | None:
+    if "transfer-encoding" in headers:  # chunked: a Content-Length beside it is ignored
         return None
-    value = request.headers.get("content-length", "")
+    value = headers.get("content-length", "")
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+def _body_part(message) -> tuple[bytes, bool]:
+    """A piece of the body from an ASGI message, and whether more follows."""
+    if message["type"] != "http.request":  # http.disconnect
+        raise ClientGone
+    return message.get("body", b""), message.get("more_body", False)
+
+
+async def _read_body(receive, headers: Mapping[str, str], limit: int) -> bytes:
     """The whole body. Raises BodyRefused past `limit` bytes or BODY_TIMEOUT_SECONDS, and
-    ClientDisconnect when the client goes away before it has sent the body it announced."""
+    ClientGone when the client goes away before it has sent the body it announced."""
     deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_SECONDS
-    declared = _declared_length(request)
-    stream = request.stream()
-    chunks, size = [], 0
+    declared = _declared_length(headers)
+    size, more = 0, True
     try:
         async with asyncio.timeout_at(deadline):
             if declared is None or declared <= limit:
-                async for chunk in stream:
+                chunks = []
+                while more:
+                    chunk, more = _body_part(await receive())
                     size += len(chunk)
                     if size > limit:
                         break
@@ -90,18 +110,19 @@ async def _read_body(request: Request, limit: int) -> bytes:
     except TimeoutError:
         raise BodyRefused(RequestTimeoutError(
             f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} seconds."), close=True) from None
-    chunks.clear()
     error = RequestTooLargeError(f"The request body is larger than {limit} bytes.")
-    drain = (declared or size) <= limit * DRAIN_FACTOR and request.headers.get("expect", "").lower() != "100-continue"
-    drained = drain and await _discard(stream, limit * DRAIN_FACTOR - size, deadline)
+    drain = (declared or size) <= limit * DRAIN_FACTOR and headers.get("expect", "").lower() != "100-continue"
+    drained = drain and (not more or await _discard(receive, limit * DRAIN_FACTOR - size, deadline))
     raise BodyRefused(error, close=not drained)
 
 
-async def _discard(stream, budget: int, deadline: float) -> bool:
+async def _discard(receive, budget: int, deadline: float) -> bool:
     """Reads the rest of a body without keeping it: whether it ended within `budget` bytes and in time."""
     try:
         async with asyncio.timeout_at(deadline):
-            async for chunk in stream:
+            more = True
+            while more:
+                chunk, more = _body_part(await receive())
                 budget -= len(chunk)
                 if budget < 0:
                     return False
@@ -110,61 +131,82 @@ async def _discard(stream, budget: int, deadline: float) -> bool:
     return True
 
 
-async def _body_refused(_request: Request, refused: BodyRefused) -> Response:
-    response = _error_response(refused.error)
-    if refused.close:
+def _unread_body_answer(reason: BodyRefused | ClientGone, scope) -> RawResponse:
+    """The answer to a request whose body was not read: the refusal, or a 400 nobody will read
+    (the client has gone; nothing was done)."""
+    if isinstance(reason, ClientGone):
+        log.debug("client went away before sending the body of %s %s", scope["method"], scope["path"])
+        return RawResponse(400, {"Content-Length": "0"}, b"")
+    response = _error_response(reason.error)
+    if reason.close:
         response.headers["Connection"] = "close"
     return response
 
 
-async def _client_gone(request: Request, _exc: ClientDisconnect) -> Response:
-    """The client closed before sending its whole body: nothing was done, and nobody reads an answer."""
-    log.debug("client went away before sending the body of %s %s", request.method, request.url.path)
-    return Response(status_code=400)
+def _error_response(error: ServiceError) -> RawResponse:
+    return RawResponse(*json10.serialize_error(error, str(uuid.uuid4())))
 
 
-async def _method_not_allowed(request: Request, _exc) -> Response:
-    """A method no route knows (FOO, TRACE): the same AWS-shaped 405 the gateway gives GET or PUT."""
-    return _error_response(MethodNotAllowedError(f"{request.method} is not allowed; operations are called with POST."))
+async def _send(send, response: RawResponse) -> None:
+    await send({"type": "http.response.start", "status": response.status,
+                "headers": [(name.encode("latin-1"), value.encode("latin-1"))
+                            for name, value in response.headers.items()]})
+    await send({"type": "http.response.body", "body": response.body})
 
 
-async def _not_found(request: Request, _exc) -> Response:
-    """A request target no route matches (`*`, `http://host/...`): the gateway's AWS-shaped 404."""
-    return _error_response(UnknownPathError(f"No operation is served at {request.url.path}."))
+class CosellApp:
+    """The ASGI app `cosell serve` runs: API requests (and the no-op) are answered here, from the
+    ASGI messages; the admin endpoints and the lifespan go to `admin_app`. `state.gateway` is the
+    gateway, as on a Starlette app."""
 
+    def __init__(self, gateway: Gateway, admin_app: Starlette, max_body_bytes: int):
+        self.gateway = gateway
+        self.admin_app = admin_app
+        self.state = admin_app.state
+        self.max_body_bytes = max_body_bytes
+        # (path, method) pairs that the admin app serves; any other request is an API request, and
+        # the gateway answers an unknown path or method with its AWS-shaped 404 or 405.
+        self.admin_routes = frozenset((route.path, method) for route in admin_app.routes for method in route.methods)
 
-# Starlette turns these into answers wherever an endpoint raises them, api and admin alike.
-EXCEPTION_HANDLERS = {BodyRefused: _body_refused, ClientDisconnect: _client_gone,
-                      404: _not_found, 405: _method_not_allowed}
-
-
-def _error_response(error: ServiceError) -> Response:
-    return _to_starlette(RawResponse(*json10.serialize_error(error, str(uuid.uuid4()))))
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or (scope["path"], scope["method"]) in self.admin_routes:
+            await self.admin_app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        try:
+            body = await _read_body(receive, headers, self.max_body_bytes)
+        except (BodyRefused, ClientGone) as reason:
+            response = _unread_body_answer(reason, scope)
+        else:
+            if scope["path"] == NOOP_PATH and scope["method"] == "POST":
+                response = NOOP_RESPONSE
+            else:
+                response = await self.gateway.handle_async(RawRequest(
+                    method=scope["method"],
+                    path=scope["path"],
+                    headers=headers,
+                    body=body,
+                    query=scope["query_string"].decode("latin-1"),
+                    raw_path=scope.get("raw_path", b"").decode("latin-1") or None,
+                ))
+        await _send(send, response)
 
 
 def _to_starlette(raw: RawResponse) -> Response:
     return Response(content=raw.body, status_code=raw.status, headers=raw.headers)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+async def _unread_body(request: Request, reason: BodyRefused | ClientGone) -> Response:
+    return _to_starlette(_unread_body_answer(reason, request.scope))
+
+
+def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
     store = store or Store(settings.resolved_database_url)
     gateway = Gateway(settings, store)
     reviewer = None
     if settings.review == "auto":
         rules = load_rules(settings.review_rules) if settings.review_rules else ()
         reviewer = AutoReviewer(store, dt.timedelta(seconds=settings.review_delay_seconds), rules, utc_now)
-
-    async def api(request: Request) -> Response:
-        body = await _read_body(request, settings.max_body_bytes)
-        raw = RawRequest(
-            method=request.method,
-            path=request.url.path,
-            headers={key.lower(): value for key, value in request.headers.items()},
-            body=body,
-            query=request.url.query,
-            raw_path=request.scope.get("raw_path", b"").decode("latin-1") or None,
-        )
-        return _to_starlette(await gateway.handle_async(raw))
 
     def admin_allowed(request: Request) -> bool:
         """Open mode trusts every local caller; strict mode wants the configured admin token."""
@@ -176,22 +218,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def noop(_request: Request) -> Response:
-        """The benchmarks' baseline: the same server stack answering without doing any work."""
-        return Response(b"{}", media_type="application/json")
-
     def admin_endpoint(action):
         async def endpoint(request: Request) -> Response:
             if not admin_allowed(request):
-                return _error_response(AccessDeniedError(
-                    "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode."))
-            body = await _read_body(request, settings.max_body_bytes)
+                return _to_starlette(_error_response(AccessDeniedError(
+                    "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode.")))
+            body = await _read_body(request.receive, _headers(request.scope), settings.max_body_bytes)
             try:
                 document = json10.parse_body(body or b"")
                 account_id = admin.target_account(document, settings.account_id)
                 result = await run_in_threadpool(action, store, account_id, document, utc_now())
             except ServiceError as error:
-                return _error_response(error)
+                return _to_starlette(_error_response(error))
             return Response(json.dumps(result, default=str), media_type="application/json")
         return endpoint
 
@@ -204,14 +242,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             reviewer.stop()
         store.close()
 
-    app = Starlette(routes=[
+    admin_app = Starlette(routes=[
         Route("/_cosell/health", health, methods=["GET"]),
-        Route("/_cosell/noop", noop, methods=["POST"]),
         Route("/_cosell/solutions", admin_endpoint(admin.add_solution), methods=["POST"]),
         Route("/_cosell/review", admin_endpoint(admin.review), methods=["POST"]),
         Route("/_cosell/faults", admin_endpoint(lambda _store, _account, body, now: gateway.faults.configure(body, now)),
               methods=["POST"]),
-        Route("/{path:path}", api, methods=ALL_METHODS),
-    ], lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
-    app.state.gateway = gateway
-    return app
+    ], lifespan=lifespan, exception_handlers={BodyRefused: _unread_body, ClientGone: _unread_body})
+    admin_app.state.gateway = gateway
+    return CosellApp(gateway, admin_app, settings.max_body_bytes)
