@@ -549,3 +549,21 @@ def test_stalled_body_to_the_noop_and_admin_endpoints_times_out(slow_server, pat
     status, headers, _ = parse_answer(data)
     assert_aws_error(*parse_answer(data), 408, "RequestTimeoutException")
     assert headers.get("connection") == "close"
+
+
+def test_several_stalled_bodies_each_time_out(slow_server):
+    """Bodies stalled one after another, with complete requests between them: each stalled one gets its 408."""
+    body = body_of(minimal())
+    sockets = []
+    try:
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", slow_server.port), timeout=30)
+            sock.sendall(request_head(len(body)) + body[:50])
+            sockets.append(sock)
+            assert_still_serving(slow_server)
+        for sock in sockets:
+            assert_aws_error(*parse_answer(read_answer(sock)), 408, "RequestTimeoutException")
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert opportunity_count(slow_server) == 3

@@ -89,14 +89,71 @@ def _body_part(message) -> tuple[bytes, bool]:
     return message.get("body", b""), message.get("more_body", False)
 
 
-async def _read_body(receive, headers: Mapping[str, str], limit: int) -> bytes:
-    """The whole body. Raises BodyRefused past `limit` bytes or BODY_TIMEOUT_SECONDS, and
-    ClientGone when the client goes away before it has sent the body it announced."""
-    deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_SECONDS
-    declared = _declared_length(headers)
-    size, more = 0, True
-    try:
-        async with asyncio.timeout_at(deadline):
+class BodyDeadlines:
+    """The time limits of the bodies being read on one event loop, kept by a single timer.
+
+    asyncio.timeout arms and cancels a loop timer per request, which costs more than reading a small
+    body does. Reads start here in the order of their deadlines (start + BODY_TIMEOUT_SECONDS), so one
+    timer, set for the oldest unfinished read, is enough: when it fires it cancels the reads that are
+    past their deadline and sets itself for the next one. As with asyncio.timeout, the reader turns
+    that cancellation back into its time-out (`timed_out`)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self._reading: dict[asyncio.Task, float] = {}  # unfinished reads, oldest (first to expire) first
+        self._expired: set[asyncio.Task] = set()  # cancelled by the timer, not yet seen by their reader
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> asyncio.Task:
+        """Starts the clock for the current task's read; the task is to be passed to `finish`."""
+        task = asyncio.current_task()
+        deadline = self.loop.time() + BODY_TIMEOUT_SECONDS
+        self._reading[task] = deadline
+        if self._timer is None:
+            self._timer = self.loop.call_at(deadline, self._expire)
+        return task
+
+    def finish(self, task: asyncio.Task) -> None:
+        self._reading.pop(task, None)
+
+    def timed_out(self, task: asyncio.Task) -> bool:
+        """Whether the CancelledError `task` got was its deadline passing (and nobody else cancelling it)."""
+        if task not in self._expired:
+            return False
+        self._expired.discard(task)
+        return task.uncancel() == 0
+
+    def _expire(self) -> None:
+        self._timer = None
+        now, late = self.loop.time(), []
+        for task, deadline in self._reading.items():
+            if deadline > now:
+                self._timer = self.loop.call_at(deadline, self._expire)
+                break
+            late.append(task)
+        for task in late:
+            del self._reading[task]
+            self._expired.add(task)
+            task.cancel()
+
+
+class BodyReader:
+    """Reads request bodies within `limit` bytes and BODY_TIMEOUT_SECONDS, as described above."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._deadlines: BodyDeadlines | None = None
+
+    async def read(self, receive, headers: Mapping[str, str]) -> bytes:
+        """The whole body. Raises BodyRefused past the limit or BODY_TIMEOUT_SECONDS, and ClientGone
+        when the client goes away before it has sent the body it announced."""
+        deadlines = self._deadlines
+        if deadlines is None or deadlines.loop is not asyncio.get_running_loop():
+            deadlines = self._deadlines = BodyDeadlines(asyncio.get_running_loop())
+        task = deadlines.start()
+        limit, declared = self.limit, _declared_length(headers)
+        size, more, draining = 0, True, False
+        try:
             if declared is None or declared <= limit:
                 chunks = []
                 while more:
@@ -107,28 +164,26 @@ async def _read_body(receive, headers: Mapping[str, str], limit: int) -> bytes:
                     chunks.append(chunk)
                 else:
                     return b"".join(chunks)
-    except TimeoutError:
-        raise BodyRefused(RequestTimeoutError(
-            f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} seconds."), close=True) from None
-    error = RequestTooLargeError(f"The request body is larger than {limit} bytes.")
-    drain = (declared or size) <= limit * DRAIN_FACTOR and headers.get("expect", "").lower() != "100-continue"
-    drained = drain and (not more or await _discard(receive, limit * DRAIN_FACTOR - size, deadline))
-    raise BodyRefused(error, close=not drained)
-
-
-async def _discard(receive, budget: int, deadline: float) -> bool:
-    """Reads the rest of a body without keeping it: whether it ended within `budget` bytes and in time."""
-    try:
-        async with asyncio.timeout_at(deadline):
-            more = True
+            error = RequestTooLargeError(f"The request body is larger than {limit} bytes.")
+            budget = limit * DRAIN_FACTOR - size
+            if (declared or size) > limit * DRAIN_FACTOR or headers.get("expect", "").lower() == "100-continue":
+                raise BodyRefused(error, close=True)
+            draining = True  # the rest is read and thrown away, within the budget and the same deadline
             while more:
                 chunk, more = _body_part(await receive())
                 budget -= len(chunk)
                 if budget < 0:
-                    return False
-    except TimeoutError:
-        return False
-    return True
+                    raise BodyRefused(error, close=True)
+            raise BodyRefused(error, close=False)
+        except asyncio.CancelledError:
+            if not deadlines.timed_out(task):
+                raise
+            if draining:
+                raise BodyRefused(error, close=True) from None
+            raise BodyRefused(RequestTimeoutError(
+                f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} seconds."), close=True) from None
+        finally:
+            deadlines.finish(task)
 
 
 def _unread_body_answer(reason: BodyRefused | ClientGone, scope) -> RawResponse:
@@ -159,11 +214,11 @@ class CosellApp:
     ASGI messages; the admin endpoints and the lifespan go to `admin_app`. `state.gateway` is the
     gateway, as on a Starlette app."""
 
-    def __init__(self, gateway: Gateway, admin_app: Starlette, max_body_bytes: int):
+    def __init__(self, gateway: Gateway, admin_app: Starlette, body_reader: BodyReader):
         self.gateway = gateway
         self.admin_app = admin_app
         self.state = admin_app.state
-        self.max_body_bytes = max_body_bytes
+        self.body_reader = body_reader
         # (path, method) pairs that the admin app serves; any other request is an API request, and
         # the gateway answers an unknown path or method with its AWS-shaped 404 or 405.
         self.admin_routes = frozenset((route.path, method) for route in admin_app.routes for method in route.methods)
@@ -174,7 +229,7 @@ class CosellApp:
             return
         headers = _headers(scope)
         try:
-            body = await _read_body(receive, headers, self.max_body_bytes)
+            body = await self.body_reader.read(receive, headers)
         except (BodyRefused, ClientGone) as reason:
             response = _unread_body_answer(reason, scope)
         else:
@@ -203,6 +258,7 @@ async def _unread_body(request: Request, reason: BodyRefused | ClientGone) -> Re
 def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
     store = store or Store(settings.resolved_database_url)
     gateway = Gateway(settings, store)
+    body_reader = BodyReader(settings.max_body_bytes)
     reviewer = None
     if settings.review == "auto":
         rules = load_rules(settings.review_rules) if settings.review_rules else ()
@@ -223,7 +279,7 @@ def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
             if not admin_allowed(request):
                 return _to_starlette(_error_response(AccessDeniedError(
                     "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode.")))
-            body = await _read_body(request.receive, _headers(request.scope), settings.max_body_bytes)
+            body = await body_reader.read(request.receive, _headers(request.scope))
             try:
                 document = json10.parse_body(body or b"")
                 account_id = admin.target_account(document, settings.account_id)
@@ -250,4 +306,4 @@ def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
               methods=["POST"]),
     ], lifespan=lifespan, exception_handlers={BodyRefused: _unread_body, ClientGone: _unread_body})
     admin_app.state.gateway = gateway
-    return CosellApp(gateway, admin_app, settings.max_body_bytes)
+    return CosellApp(gateway, admin_app, body_reader)
