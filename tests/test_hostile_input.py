@@ -208,6 +208,22 @@ def test_oversized_body_to_the_noop_and_admin_endpoints_is_refused_the_same_way(
     connection.close()
 
 
+def test_expect_continue_with_a_body_within_the_limit_is_served(hostile):
+    """`100 Continue` goes out before the server waits for the body, and the answer once it has it."""
+    body = body_of(minimal())
+    with socket.create_connection(("127.0.0.1", hostile.port), timeout=30) as sock:
+        sock.sendall(request_head(len(body), extra="Expect: 100-continue\r\n"))
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(65536)
+            assert chunk, interim
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        sock.sendall(body)
+        status, _, data = parse_answer(read_answer(sock))
+    assert status == 200, data
+
+
 # Nesting -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", [
@@ -384,6 +400,9 @@ def test_head_is_refused_without_a_body(hostile):
     assert response.status == 405
     assert response.getheader("x-amzn-ErrorType").startswith("MethodNotAllowedException:")
     assert response.read() == b""
+    connection.request("POST", "/_cosell/noop", body=b"{}", headers={"Content-Type": "application/json"})
+    response = connection.getresponse()  # the head alone was a whole answer: the connection goes on
+    assert (response.status, response.read()) == (200, b"{}")
     connection.close()
 
 

@@ -106,7 +106,7 @@ class BodyDeadlines:
 
     def start(self) -> asyncio.Task:
         """Starts the clock for the current task's read; the task is to be passed to `finish`."""
-        task = asyncio.current_task()
+        task = asyncio.current_task(self.loop)
         deadline = self.loop.time() + BODY_TIMEOUT_SECONDS
         self._reading[task] = deadline
         if self._timer is None:
@@ -147,9 +147,9 @@ class BodyReader:
     async def read(self, receive, headers: Mapping[str, str]) -> bytes:
         """The whole body. Raises BodyRefused past the limit or BODY_TIMEOUT_SECONDS, and ClientGone
         when the client goes away before it has sent the body it announced."""
-        deadlines = self._deadlines
-        if deadlines is None or deadlines.loop is not asyncio.get_running_loop():
-            deadlines = self._deadlines = BodyDeadlines(asyncio.get_running_loop())
+        deadlines, loop = self._deadlines, asyncio.get_running_loop()
+        if deadlines is None or deadlines.loop is not loop:
+            deadlines = self._deadlines = BodyDeadlines(loop)
         task = deadlines.start()
         limit, declared = self.limit, _declared_length(headers)
         size, more, draining = 0, True, False
@@ -245,6 +245,65 @@ class CosellApp:
                     raw_path=scope.get("raw_path", b"").decode("latin-1") or None,
                 ))
         await _send(send, response)
+
+
+class CoalescedTransport:
+    """A connection's transport whose writes in one turn of the event loop leave in one system call.
+
+    uvicorn writes a response's head and its body with a write each, and uvloop sends each at once:
+    two system calls and two TCP segments per response. Held until the end of the loop turn, they
+    leave together, in the order written. Everything else is the wrapped transport's; closing sends
+    what is held first."""
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport):
+        self._transport = transport
+        self._held: list[bytes] = []
+        self._loop = asyncio.get_running_loop()
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self._send_held)
+        self._held.append(data)
+
+    def writelines(self, chunks) -> None:
+        for data in chunks:
+            self.write(data)
+
+    def _send_held(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def write_eof(self) -> None:
+        self._send_held()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._send_held()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
+def run(app: CosellApp, host: str, port: int, log_level: str) -> None:
+    """Serves `app` with uvicorn on uvloop and httptools, each response written in one system call
+    (CoalescedTransport)."""
+    import uvicorn
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class HttpProtocol(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(CoalescedTransport(transport))
+
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=HttpProtocol)
 
 
 def _to_starlette(raw: RawResponse) -> Response:
