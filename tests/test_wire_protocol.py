@@ -43,7 +43,8 @@ def test_target_header_routing(server):
     status, headers, data = call(server, minimal(), target="CreateOpportunity")
     assert status == 200
     assert headers["content-type"] == "application/json"
-    uuid.UUID(headers["x-amzn-requestid"])
+    request_id = uuid.UUID(headers["x-amzn-requestid"])  # a version-4 UUID in its canonical form
+    assert (str(request_id), request_id.version, request_id.variant) == (headers["x-amzn-requestid"], 4, uuid.RFC_4122)
     body = json.loads(data)
     assert set(body) == {"Id", "LastModifiedDate", "PartnerOpportunityIdentifier"}
     assert body["PartnerOpportunityIdentifier"] is None  # unset optional members are null (reference §1.7)
