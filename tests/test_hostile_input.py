@@ -586,3 +586,14 @@ def test_several_stalled_bodies_each_time_out(slow_server):
         for sock in sockets:
             sock.close()
     assert opportunity_count(slow_server) == 3
+
+
+def test_oversized_body_that_stalls_while_drained_gets_its_413_and_the_connection_closes(slow_server):
+    """Past the limit the body is read on only to be thrown away; when it stalls there, the time-out
+    ends the drain: the answer is still the 413, and the connection is closed."""
+    with socket.create_connection(("127.0.0.1", slow_server.port), timeout=30) as sock:
+        sock.sendall(request_head(2 * MiB) + b"x" * (MiB + 4096))  # ...and then nothing more
+        data = read_answer(sock)
+    status, headers, _ = parse_answer(data)
+    assert_aws_error(*parse_answer(data), 413, "RequestEntityTooLargeException")
+    assert headers.get("connection") == "close"

@@ -4,7 +4,8 @@
 framework in between: this is the path every API call takes, so it is kept short. `POST /_cosell/noop`
 (the benchmarks' baseline) takes the same path and skips only the gateway. The rest of `/_cosell/*`,
 cosell's own admin surface (admin.py), and the lifespan are a Starlette app behind it. The body is read
-here with a size limit and a time limit; nothing else about bytes is decided here.
+here with a size limit and a time limit; nothing else about bytes is decided here. `run` serves the app
+with uvicorn, each response leaving in one write.
 """
 
 from __future__ import annotations
@@ -152,10 +153,9 @@ class BodyReader:
             deadlines = self._deadlines = BodyDeadlines(loop)
         task = deadlines.start()
         limit, declared = self.limit, _declared_length(headers)
-        size, more, draining = 0, True, False
+        chunks, size, more, draining = [], 0, True, False
         try:
             if declared is None or declared <= limit:
-                chunks = []
                 while more:
                     chunk, more = _body_part(await receive())
                     size += len(chunk)
@@ -164,6 +164,7 @@ class BodyReader:
                     chunks.append(chunk)
                 else:
                     return b"".join(chunks)
+                chunks.clear()  # nothing of a refused body is kept while the rest of it is drained
             error = RequestTooLargeError(f"The request body is larger than {limit} bytes.")
             budget = limit * DRAIN_FACTOR - size
             if (declared or size) > limit * DRAIN_FACTOR or headers.get("expect", "").lower() == "100-continue":
