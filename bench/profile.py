@@ -218,7 +218,7 @@ def server_owner(stack: list[str]) -> str:
         function = frame.split(" (", 1)[0].rsplit(".", 1)[-1]
         module = path.removesuffix(".py").replace("/", ".")
         if module == "cosell.server":
-            return "cosell.server (reads the body, builds RawRequest)"
+            return "cosell.server (reads the body, builds RawRequest, writes the answer to the socket)"
         if module.startswith("cosell.") and module != "cosell.cli" and function != "format_timestamp":
             return f"cosell: {phase_of(module, function)}"
         if module.split(".", 1)[0] in SERVER_LAYERS:

@@ -193,6 +193,37 @@ def test_expect_continue_with_an_oversized_body_is_refused_before_it_is_sent(hos
     assert_aws_error(*parse_answer(data), 413, "RequestEntityTooLargeException")
 
 
+@pytest.mark.parametrize("path", ["/_cosell/noop", "/_cosell/solutions"])
+def test_oversized_body_to_the_noop_and_admin_endpoints_is_refused_the_same_way(hostile, path):
+    """The no-op (the benchmarks' baseline) and the admin endpoints read bodies with the same limits."""
+    connection = http.client.HTTPConnection("127.0.0.1", hostile.port, timeout=30)
+    connection.request("POST", path, body=b"x" * (2 * MiB), headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    assert_aws_error(response.status, {k.lower(): v for k, v in response.getheaders()}, data, 413,
+                     "RequestEntityTooLargeException")
+    connection.request("POST", "/_cosell/noop", body=b"{}", headers={"Content-Type": "application/json"})
+    response = connection.getresponse()  # drained: the same connection goes on
+    assert (response.status, response.read()) == (200, b"{}")
+    connection.close()
+
+
+def test_expect_continue_with_a_body_within_the_limit_is_served(hostile):
+    """`100 Continue` goes out before the server waits for the body, and the answer once it has it."""
+    body = body_of(minimal())
+    with socket.create_connection(("127.0.0.1", hostile.port), timeout=30) as sock:
+        sock.sendall(request_head(len(body), extra="Expect: 100-continue\r\n"))
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = sock.recv(65536)
+            assert chunk, interim
+            interim += chunk
+        assert interim.startswith(b"HTTP/1.1 100 "), interim
+        sock.sendall(body)
+        status, _, data = parse_answer(read_answer(sock))
+    assert status == 200, data
+
+
 # Nesting -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("payload", [
@@ -369,6 +400,9 @@ def test_head_is_refused_without_a_body(hostile):
     assert response.status == 405
     assert response.getheader("x-amzn-ErrorType").startswith("MethodNotAllowedException:")
     assert response.read() == b""
+    connection.request("POST", "/_cosell/noop", body=b"{}", headers={"Content-Type": "application/json"})
+    response = connection.getresponse()  # the head alone was a whole answer: the connection goes on
+    assert (response.status, response.read()) == (200, b"{}")
     connection.close()
 
 
@@ -378,6 +412,17 @@ def test_head_is_refused_without_a_body(hostile):
 ])
 def test_odd_paths_are_unknown_operations(hostile, path):
     head = (f"POST {path} HTTP/1.1\r\nHost: cosell\r\nContent-Length: 2\r\n"
+            "Content-Type: application/x-amz-json-1.0\r\n\r\n{}").encode()
+    assert_aws_error(*parse_answer(raw_exchange(hostile, head)), 404, "UnknownOperationException")
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/_cosell/noop"), ("POST", "/_cosell/noop/"), ("POST", "/_cosell/health"), ("GET", "/_cosell/faults"),
+    ("POST", "/_cosell/unknown"), ("TRACE", "/nothing-here"), ("PROPFIND", "*"),
+])
+def test_other_methods_and_paths_are_unknown_operations(hostile, method, path):
+    """Only the /_cosell endpoints' own method and path reach them; anything else is an unknown operation."""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: cosell\r\nContent-Length: 2\r\n"
             "Content-Type: application/x-amz-json-1.0\r\n\r\n{}").encode()
     assert_aws_error(*parse_answer(raw_exchange(hostile, head)), 404, "UnknownOperationException")
 
@@ -512,3 +557,43 @@ def test_stalled_chunked_body_times_out(slow_server):
         sock.sendall(request_head(chunked=True) + b"10\r\n{\"Catalog\": \"Sa")
         data = read_answer(sock)
     assert_aws_error(*parse_answer(data), 408, "RequestTimeoutException")
+
+
+@pytest.mark.parametrize("path", ["/_cosell/noop", "/_cosell/faults"])
+def test_stalled_body_to_the_noop_and_admin_endpoints_times_out(slow_server, path):
+    with socket.create_connection(("127.0.0.1", slow_server.port), timeout=30) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: cosell\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 100\r\n\r\n{".encode())
+        data = read_answer(sock)
+    status, headers, _ = parse_answer(data)
+    assert_aws_error(*parse_answer(data), 408, "RequestTimeoutException")
+    assert headers.get("connection") == "close"
+
+
+def test_several_stalled_bodies_each_time_out(slow_server):
+    """Bodies stalled one after another, with complete requests between them: each stalled one gets its 408."""
+    body = body_of(minimal())
+    sockets = []
+    try:
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", slow_server.port), timeout=30)
+            sock.sendall(request_head(len(body)) + body[:50])
+            sockets.append(sock)
+            assert_still_serving(slow_server)
+        for sock in sockets:
+            assert_aws_error(*parse_answer(read_answer(sock)), 408, "RequestTimeoutException")
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert opportunity_count(slow_server) == 3
+
+
+def test_oversized_body_that_stalls_while_drained_gets_its_413_and_the_connection_closes(slow_server):
+    """Past the limit the body is read on only to be thrown away; when it stalls there, the time-out
+    ends the drain: the answer is still the 413, and the connection is closed."""
+    with socket.create_connection(("127.0.0.1", slow_server.port), timeout=30) as sock:
+        sock.sendall(request_head(2 * MiB) + b"x" * (MiB + 4096))  # ...and then nothing more
+        data = read_answer(sock)
+    status, headers, _ = parse_answer(data)
+    assert_aws_error(*parse_answer(data), 413, "RequestEntityTooLargeException")
+    assert headers.get("connection") == "close"

@@ -43,7 +43,8 @@ def test_target_header_routing(server):
     status, headers, data = call(server, minimal(), target="CreateOpportunity")
     assert status == 200
     assert headers["content-type"] == "application/json"
-    uuid.UUID(headers["x-amzn-requestid"])
+    request_id = uuid.UUID(headers["x-amzn-requestid"])  # a version-4 UUID in its canonical form
+    assert (str(request_id), request_id.version, request_id.variant) == (headers["x-amzn-requestid"], 4, uuid.RFC_4122)
     body = json.loads(data)
     assert set(body) == {"Id", "LastModifiedDate", "PartnerOpportunityIdentifier"}
     assert body["PartnerOpportunityIdentifier"] is None  # unset optional members are null (reference §1.7)
@@ -163,6 +164,12 @@ def test_wrong_json_types_are_validation_errors(server):
     body = assert_aws_error(status, headers, data, 400, "ValidationException")
     assert sorted((e["FieldName"], e["Code"]) for e in body["ErrorList"]) == [
         ("marketing", "INVALID_VALUE"), ("primaryNeedsFromAws", "INVALID_VALUE")]
+
+
+def test_noop_answers_an_empty_document(server):
+    """The benchmarks' baseline: a POST that reads its body and answers without doing any work."""
+    status, headers, data = call(server, {"Catalog": "Sandbox", "Identifier": "O1"}, path="/_cosell/noop")
+    assert (status, data, headers["content-type"]) == (200, b"{}", "application/x-amz-json-1.0")
 
 
 def test_health(server):

@@ -110,10 +110,8 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
-
     from cosell.quotas import QuotaFileError
-    from cosell.server import create_app
+    from cosell.server import create_app, run
 
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir, database_url=args.database_url,
                                  account_id=args.account_id, review=args.review,
@@ -128,7 +126,7 @@ def serve(args: argparse.Namespace) -> None:
         app = create_app(settings)
     except QuotaFileError as error:
         sys.exit(f"cosell serve: {error}")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False)
+    run(app, settings.host, settings.port, args.log_level)
 
 
 def accounts(args: argparse.Namespace) -> int:

@@ -13,7 +13,6 @@ import json
 import logging
 import random
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -41,6 +40,8 @@ log = logging.getLogger("cosell.gateway")
 access_log = logging.getLogger("cosell.access")
 
 TARGET_PREFIX = "AWSPartnerCentralSelling."
+_UUID4_CLEARED = ~((0xF000 << 64) | (0xC000 << 48))  # the version nibble and the variant's two bits
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,10 @@ class Gateway:
 
     def _new_request_id(self) -> str:
         """A version-4 UUID, as AWS's x-amzn-RequestId, without uuid4()'s os.urandom call per request
-        (ids must be unique, not secret)."""
-        return str(uuid.UUID(int=self._request_ids.getrandbits(128), version=4))
+        (ids must be unique, not secret); the version and variant bits set and the text written as
+        uuid.UUID would, at a third of its cost."""
+        digits = "%032x" % (self._request_ids.getrandbits(128) & _UUID4_CLEARED | _UUID4_SET)
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
     def _admit(self, exchange: "Exchange") -> None:
         raw, entry = exchange.raw, exchange.entry
