@@ -87,7 +87,7 @@ class Exchange:
     principal: object = None
     fault: object = None
     response: RawResponse | None = None
-    commits: list = field(default_factory=list)  # Futures of the group commits this request's writes joined
+    commits: list = field(default_factory=list)  # the group-commit batches this request's writes joined
 
     @property
     def delay_seconds(self) -> float:
@@ -183,7 +183,7 @@ class Gateway:
         self._run(exchange)
         for commit in exchange.commits:
             try:
-                await asyncio.wrap_future(commit)
+                await commit.wait()
             except Exception as error:  # the disk refused the batch: nothing of the request is kept
                 exchange.guard(_raise, error)
         return exchange.finish()
