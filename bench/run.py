@@ -357,6 +357,12 @@ class Run:
             lines += ["", "## Where the time goes", ""]
             for text in self.profiles:
                 lines += [text, ""]
+        before = BENCH / "profile-before.md"
+        if before.exists() and not self.args.smoke:  # where the time went before: the comparison the issue asks for
+            lines += ["## Before (commit b1eb7a1)", "", "From `bench/profile-before.md`, as recorded then:", ""]
+            lines += [line.replace("### ", "#### ", 1) if line.startswith("### ") else line
+                      for line in before.read_text().split("\n")[2:]]
+            lines += [""]
         lines += ["## Commands", "", "In the order run (data directories under a temporary directory, removed "
                   "afterwards unless `--keep`; `# python:` lines are steps the harness does itself).", "", "```sh"]
         lines += self.commands + ["```", ""]
