@@ -102,17 +102,21 @@ RESTART_WAL_FRAMES = 4096  # pages: 16 MiB of WAL at SQLite's default page size
 _DEFERRED_COMMITS: ContextVar[list | None] = ContextVar("cosell_deferred_commits", default=None)
 
 
-@contextmanager
-def deferred_commits() -> Iterator[list["Batch"]]:
+class deferred_commits:  # noqa: N801 - used as a context manager, like contextlib's
     """Within this block, a write unit does not wait for its batch to reach the disk: the batch is
     collected instead, and the caller must wait for every one (`result()` or `await wait()`) before
-    it acknowledges anything. The server uses this to await durability without holding a thread."""
-    pending: list[Batch] = []
-    token = _DEFERRED_COMMITS.set(pending)
-    try:
-        yield pending
-    finally:
-        _DEFERRED_COMMITS.reset(token)
+    it acknowledges anything. The server uses this to await durability without holding a thread.
+    (A class, not a @contextmanager generator: it wraps every step of every request.)"""
+
+    __slots__ = ("pending", "_token")
+
+    def __enter__(self) -> list["Batch"]:
+        self.pending: list[Batch] = []
+        self._token = _DEFERRED_COMMITS.set(self.pending)
+        return self.pending
+
+    def __exit__(self, *_exc) -> None:
+        _DEFERRED_COMMITS.reset(self._token)
 
 
 class Batch:
