@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -36,6 +37,7 @@ CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "sec
 TEST_DATABASE_URL = os.environ.get("COSELL_TEST_DATABASE_URL") or None
 SCHEMA_PREFIX = "cosell_test_"
 _schemas: set[str] = set()
+_schemas_lock = threading.Lock()  # servers may be started from several threads
 
 
 def sqlite_only(what: str):
@@ -52,12 +54,13 @@ def database_url(data_dir: Path) -> str:
     if TEST_DATABASE_URL is None:
         return f"sqlite:///{data_dir / 'cosell.db'}"
     schema = SCHEMA_PREFIX + hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
-    if schema not in _schemas:
-        engine = _admin_engine()
-        with engine.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        engine.dispose()
-        _schemas.add(schema)
+    with _schemas_lock:
+        if schema not in _schemas:
+            engine = _admin_engine()
+            with engine.connect() as connection:
+                connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+            engine.dispose()
+            _schemas.add(schema)
     url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
 
