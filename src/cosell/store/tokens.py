@@ -41,5 +41,8 @@ class TokenQueries:
         number = self._db.value(_NEXT_NUMBER, {"counter": name})
         if number is not None:
             return number
-        self._db.execute(_FIRST_NUMBER, {"name": name, "last_value": FIRST_NUMBER})
-        return FIRST_NUMBER
+        # The counter's first number; when another process took it meanwhile (PostgreSQL, where the
+        # UPDATE above locked no row), the next one.
+        if self._db.insert_if_absent(_FIRST_NUMBER, {"name": name, "last_value": FIRST_NUMBER}):
+            return FIRST_NUMBER
+        return self._db.value(_NEXT_NUMBER, {"counter": name})
