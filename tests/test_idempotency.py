@@ -1,16 +1,17 @@
 """ClientToken: replay returns the original answer, a different body conflicts, and many identical
-requests at once make exactly one opportunity."""
+requests at once, to one server process or several, make exactly one opportunity."""
 
 from __future__ import annotations
 
 import copy
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import CREDENTIALS
+from conftest import CREDENTIALS, LiveServer
 from opportunity_requests import minimal
 
 
@@ -72,3 +73,27 @@ def test_concurrent_different_bodies_with_one_token_one_wins(server, client):
         outcomes = list(pool.map(attempt, zip(clients, bodies)))
     winners = [o for o in outcomes if o != "conflict"]
     assert len(winners) == 1 and outcomes.count("conflict") == len(bodies) - 1
+
+
+def test_identical_requests_to_two_processes_at_once_make_one_opportunity(tmp_path):
+    """Two server processes on one database: the requests that lose the race for the token (on
+    PostgreSQL, which does not serialize them) are answered as replays, not as errors."""
+    servers = [LiveServer(tmp_path / "data").start()]
+    servers.append(LiveServer(tmp_path / "data").start())
+    try:
+        request = minimal()
+        clients = [servers[i % 2].client() for i in range(16)]
+        together = threading.Barrier(len(clients))
+
+        def create(c):
+            together.wait()
+            return c.create_opportunity(**copy.deepcopy(request))
+
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            answers = list(pool.map(create, clients))
+        assert len({(a["Id"], a["LastModifiedDate"]) for a in answers}) == 1
+        following = clients[0].create_opportunity(**minimal())
+        assert int(following["Id"][1:]) == int(answers[0]["Id"][1:]) + 1
+    finally:
+        for server in servers:
+            server.stop()

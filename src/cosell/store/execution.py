@@ -103,12 +103,12 @@ _savepoint_numbers = count(1)
 class Database:
     """One DBAPI connection, inside a transaction that its owner begins and ends."""
 
-    __slots__ = ("connection", "dialect", "_integrity_error", "_arguments")
+    __slots__ = ("connection", "dialect", "integrity_error", "_arguments")
 
     def __init__(self, connection, dialect: Dialect):
         self.connection = connection
         self.dialect = dialect
-        self._integrity_error = dialect.loaded_dbapi.IntegrityError
+        self.integrity_error = dialect.loaded_dbapi.IntegrityError
         self._arguments = _arguments_without_nul if dialect.name == "postgresql" else _arguments
 
     def _compiled(self, statement) -> Compiled:
@@ -165,7 +165,7 @@ class Database:
         try:
             with self.savepoint():
                 self.execute(statement, params)
-        except self._integrity_error:
+        except self.integrity_error:
             return False
         return True
 

@@ -24,6 +24,11 @@ _NEXT_NUMBER = Query(update(id_counters).where(id_counters.c.name == bindparam("
 _FIRST_NUMBER = Query(insert(id_counters))
 
 
+class ClientTokenTaken(Exception):
+    """A concurrent transaction remembered the same token first and has committed (PostgreSQL, where
+    write transactions are not serialized): this one must roll back, and its request is a repeat."""
+
+
 class TokenQueries:
     def find_client_token(self, account_id: str, catalog: str, operation: str, token: str):
         """(request_hash, response) remembered for this token, or None."""
@@ -33,9 +38,13 @@ class TokenQueries:
 
     def remember_client_token(self, account_id: str, catalog: str, operation: str, token: str,
                               request_hash: str, response: dict, now: dt.datetime) -> None:
-        self._db.execute(_REMEMBER_TOKEN, {
-            "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
-            "request_hash": request_hash, "response": json.dumps(response), "created_ms": to_ms(now)})
+        """Raises ClientTokenTaken when a concurrent transaction has remembered the token."""
+        try:
+            self._db.execute(_REMEMBER_TOKEN, {
+                "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
+                "request_hash": request_hash, "response": json.dumps(response), "created_ms": to_ms(now)})
+        except self._db.integrity_error:
+            raise ClientTokenTaken from None
 
     def next_number(self, name: str) -> int:
         number = self._db.value(_NEXT_NUMBER, {"counter": name})
