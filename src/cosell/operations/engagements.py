@@ -38,6 +38,9 @@ def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
     involvement, visibility = submission["InvolvementType"], submission.get("Visibility", "Full")
     try:
         with ctx.store.write() as tx:
+            # Requests submitting one opportunity take turns, so that a repeat of this token finds its
+            # answer rather than the opportunity changed under it (PostgreSQL; SQLite's writers take turns).
+            tx.lock_opportunity(ctx.account_id, catalog, request["Identifier"])
             remembered = remembered_response(tx, ctx, catalog, START_TASK, token, fingerprint)
             if remembered is not None:
                 return remembered
