@@ -1,11 +1,19 @@
-"""Fixtures: a live `cosell serve` on a free port, boto3 clients for it, and in-process clients."""
+"""Fixtures: a live `cosell serve` on a free port, boto3 clients for it, and in-process clients.
+
+With COSELL_TEST_DATABASE_URL set (e.g. postgresql+psycopg://cosell:cosell@localhost/cosell_test),
+every store runs on that database instead of SQLite: each data directory gets a schema of its own
+there, dropped when the session ends.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
@@ -14,6 +22,9 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from cosell.gateway import Gateway
 from cosell.mock import attach
@@ -21,6 +32,55 @@ from cosell.settings import Settings
 from cosell.store import Store
 
 CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret", "region_name": "us-east-1"}
+
+
+TEST_DATABASE_URL = os.environ.get("COSELL_TEST_DATABASE_URL") or None
+SCHEMA_PREFIX = "cosell_test_"
+_schemas: set[str] = set()
+_schemas_lock = threading.Lock()  # servers may be started from several threads
+
+
+def sqlite_only(what: str):
+    """Skips a test of the SQLite store's own machinery when the tests run on another database."""
+    return pytest.mark.skipif(TEST_DATABASE_URL is not None, reason=f"SQLite only: {what}")
+
+
+def _admin_engine():
+    return create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def database_url(data_dir: Path) -> str:
+    """The store of a data directory: its SQLite file, or a schema of its own on the test database."""
+    if TEST_DATABASE_URL is None:
+        return f"sqlite:///{data_dir / 'cosell.db'}"
+    schema = SCHEMA_PREFIX + hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    with _schemas_lock:
+        if schema not in _schemas:
+            engine = _admin_engine()
+            with engine.connect() as connection:
+                connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+            engine.dispose()
+            _schemas.add(schema)
+    url = make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def database_args(data_dir: Path) -> list[str]:
+    """`cosell` command-line options naming the store of a data directory."""
+    args = ["--data", str(data_dir)]
+    return args if TEST_DATABASE_URL is None else [*args, "--database-url", database_url(data_dir)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas():
+    yield
+    if TEST_DATABASE_URL is None or not _schemas:
+        return
+    engine = _admin_engine()
+    with engine.connect() as connection:
+        for schema in sorted(_schemas):
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
 
 
 def free_port() -> int:
@@ -46,7 +106,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cosell.cli", "serve", "--port", str(self.port), "--data", str(self.data_dir),
+            [sys.executable, "-m", "cosell.cli", "serve", "--port", str(self.port), *database_args(self.data_dir),
              *self.extra_args],
             stdout=log, stderr=subprocess.STDOUT,
         )
@@ -102,7 +162,7 @@ def raw_client(server):
 @pytest.fixture
 def in_process(tmp_path):
     """An in-process gateway and a boto3 client wired to it (no socket)."""
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     gateway = Gateway(Settings(data_dir=tmp_path), store)
     client = boto3.client("partnercentral-selling", config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS)
     attach(client, gateway)

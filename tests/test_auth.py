@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from conftest import LiveServer
+from conftest import LiveServer, database_args, database_url, sqlite_only
 from opportunity_requests import minimal, submittable
 
 ADMIN_TOKEN = "test-admin-token"
@@ -29,7 +29,7 @@ def cosell(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def create_account(data_dir, name: str, *options: str) -> dict:
-    result = cosell("accounts", "create", name, "--data", str(data_dir), *options)
+    result = cosell("accounts", "create", name, *database_args(data_dir), *options)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -125,7 +125,7 @@ def test_revoked_key(strict):
     live, keys = strict
     client = client_for(live, keys["revoked"])
     client.list_solutions(Catalog="Sandbox")
-    result = cosell("accounts", "revoke", keys["revoked"]["AccessKeyId"], "--data", str(live.data_dir))
+    result = cosell("accounts", "revoke", keys["revoked"]["AccessKeyId"], *database_args(live.data_dir))
     assert result.returncode == 0, result.stderr
     with pytest.raises(client.exceptions.ClientError) as raised:
         client.list_solutions(Catalog="Sandbox")
@@ -316,6 +316,7 @@ def test_open_mode_uses_a_known_key_account(tmp_path):
         live.stop()
 
 
+@sqlite_only("the database file")
 def test_database_file_is_private(strict):
     live, _ = strict
     for path in live.data_dir.iterdir():
@@ -329,7 +330,7 @@ def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
     from cosell.settings import Settings
     from cosell.store import Store
 
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     try:
         key = create(store, "In-process Partner", ("Sandbox",), False, utc_now())
         gateway = Gateway(Settings(data_dir=tmp_path, auth="strict"), store)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
@@ -155,3 +157,29 @@ def test_get_in_another_account_is_not_found(tmp_path):
             second.client().get_opportunity(Catalog="Sandbox", Identifier=created)
     finally:
         second.stop()
+
+
+def test_servers_started_together_on_a_new_database_share_it(tmp_path):
+    """Processes that create the schema at the same time take turns, and number from one counter."""
+    from conftest import LiveServer
+
+    servers = [LiveServer(tmp_path / "data") for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(len(servers)) as pool:
+            list(pool.map(LiveServer.start, servers))
+        clients = [server.client() for server in servers]
+        together = threading.Barrier(len(clients))
+
+        def create(client):
+            together.wait()
+            return client.create_opportunity(**minimal())["Id"]
+
+        with ThreadPoolExecutor(len(clients)) as pool:
+            created = list(pool.map(create, clients))
+        assert len(set(created)) == len(created)
+        for client in clients:
+            for identifier in created:
+                assert client.get_opportunity(Catalog="Sandbox", Identifier=identifier)["Id"] == identifier
+    finally:
+        for server in servers:
+            server.stop()

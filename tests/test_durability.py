@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import LiveServer
+from conftest import LiveServer, database_url, sqlite_only
 from cosell.store.sql import StoreTransaction
 from opportunity_requests import minimal
 
@@ -75,6 +75,7 @@ def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_p
         client.get_opportunity(Catalog="Sandbox", Identifier=f"O{before + 2}")
 
 
+@sqlite_only("the group commit's fsync")
 @pytest.mark.parametrize("path", ["handle", "handle_async"])
 def test_a_batch_that_cannot_be_made_durable_is_a_500(tmp_path, monkeypatch, path):
     """Both request paths (in-process and server) answer an AWS-shaped 500 when the group commit's
@@ -87,7 +88,7 @@ def test_a_batch_that_cannot_be_made_durable_is_a_500(tmp_path, monkeypatch, pat
     from cosell.store import Store
     from cosell.store.sql import GroupCommitWriter
 
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     try:
         gateway = Gateway(Settings(data_dir=tmp_path), store)
         monkeypatch.setattr(GroupCommitWriter, "_sync", lambda self: OSError(5, "Input/output error"))

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import CREDENTIALS, LiveServer
+from conftest import CREDENTIALS, LiveServer, database_url, sqlite_only
 from cosell.faults import Faults
 from cosell.store import Store
 from opportunity_requests import minimal
@@ -247,8 +247,9 @@ def test_two_processes_on_one_database_share_the_faults(tmp_path):
 
 # --- In process ----------------------------------------------------------------------------------
 
+@sqlite_only("Store.trace")
 def test_faults_are_read_from_the_database_at_most_every_half_second(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     faults = Faults(store, random.Random(1))
     faults.configure({"Action": "set", "Operation": "ListSolutions", "DropResponse": True, "Rate": 0.5}, NOW)
     statements = []

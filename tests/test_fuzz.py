@@ -35,6 +35,7 @@ import regex
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from conftest import database_url
 from opportunity_requests import full, minimal, submittable, update_from
 
 from cosell.gateway import Gateway, RawRequest, RawResponse
@@ -68,7 +69,7 @@ class World:
     hit, so that requests get past "not found" into the operations."""
 
     def __init__(self, data_dir: Path):
-        self.store = Store(f"sqlite:///{data_dir / 'cosell.db'}")
+        self.store = Store(database_url(data_dir))
         self.gateway = Gateway(Settings(data_dir=data_dir), self.store)
         for make in (minimal, submittable, minimal):
             self.call("CreateOpportunity", make())

@@ -283,7 +283,7 @@ def test_utf8_byte_order_mark_is_accepted(hostile):
 
 @pytest.mark.parametrize("company", ["Nul\u0000Corp", "Emoji \U0001F600 Corp", "\u2028Line\u2029Sep", "ß\uFEFF"])
 def test_escaped_odd_characters_round_trip(hostile, company):
-    """Escaped NUL, surrogate pairs and other valid code points are text like any other."""
+    """Escaped NUL, surrogate pairs and other valid code points are text like any other, filters included."""
     request = minimal()
     request["Customer"]["Account"]["CompanyName"] = company
     status, _, data = call(hostile, request, target="CreateOpportunity")
@@ -291,6 +291,12 @@ def test_escaped_odd_characters_round_trip(hostile, company):
     status, _, data = call(hostile, {"Catalog": "Sandbox", "Identifier": json.loads(data)["Id"]}, target="GetOpportunity")
     assert status == 200, data
     assert json.loads(data)["Customer"]["Account"]["CompanyName"] == company
+    opportunity_id = json.loads(data)["Id"]
+    status, _, data = call(hostile, {"Catalog": "Sandbox", "CustomerCompanyName": [company],
+                                     "Sort": {"SortBy": "CustomerCompanyName", "SortOrder": "ASCENDING"}},
+                           target="ListOpportunities")
+    assert status == 200, data
+    assert [summary["Id"] for summary in json.loads(data)["OpportunitySummaries"]] == [opportunity_id]
 
 
 def test_duplicate_keys_the_last_one_wins(hostile):

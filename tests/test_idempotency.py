@@ -1,17 +1,18 @@
 """ClientToken: replay returns the original answer, a different body conflicts, and many identical
-requests at once make exactly one opportunity."""
+requests at once, to one server process or several, make exactly one opportunity."""
 
 from __future__ import annotations
 
 import copy
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import CREDENTIALS
-from opportunity_requests import minimal
+from conftest import CREDENTIALS, LiveServer
+from opportunity_requests import minimal, submittable
 
 
 def test_same_token_same_body_replays_the_original(client):
@@ -72,3 +73,45 @@ def test_concurrent_different_bodies_with_one_token_one_wins(server, client):
         outcomes = list(pool.map(attempt, zip(clients, bodies)))
     winners = [o for o in outcomes if o != "conflict"]
     assert len(winners) == 1 and outcomes.count("conflict") == len(bodies) - 1
+
+
+
+@pytest.fixture
+def two_processes(tmp_path):
+    """Clients of two server processes on one database, alternately (PostgreSQL runs their
+    transactions side by side: the requests that lose a race for a token must still be replays)."""
+    servers = [LiveServer(tmp_path / "data").start()]
+    servers.append(LiveServer(tmp_path / "data").start())
+    yield [servers[i % 2].client() for i in range(16)]
+    for server in servers:
+        server.stop()
+
+
+def all_at_once(clients, call) -> list:
+    together = threading.Barrier(len(clients))
+
+    def run(c):
+        together.wait()
+        return call(c)
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return list(pool.map(run, clients))
+
+
+def test_identical_requests_to_two_processes_at_once_make_one_opportunity(two_processes):
+    request = minimal()
+    answers = all_at_once(two_processes, lambda c: c.create_opportunity(**copy.deepcopy(request)))
+    assert len({(a["Id"], a["LastModifiedDate"]) for a in answers}) == 1
+    following = two_processes[0].create_opportunity(**minimal())
+    assert int(following["Id"][1:]) == int(answers[0]["Id"][1:]) + 1
+
+
+def test_identical_submissions_to_two_processes_at_once_make_one_task(two_processes):
+    client = two_processes[0]
+    opportunity_id = client.create_opportunity(**submittable())["Id"]
+    client.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=opportunity_id,
+                                 RelatedEntityType="Solutions", RelatedEntityIdentifier="S-1234567")
+    request = {"Catalog": "Sandbox", "Identifier": opportunity_id, "ClientToken": minimal()["ClientToken"],
+               "AwsSubmission": {"InvolvementType": "Co-Sell"}}
+    answers = all_at_once(two_processes, lambda c: c.start_engagement_from_opportunity_task(**request))
+    assert {(a["TaskId"], a["TaskStatus"]) for a in answers} == {(answers[0]["TaskId"], "COMPLETE")}

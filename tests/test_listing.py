@@ -16,6 +16,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import sqlite_only
 from cosell.gateway import RawRequest
 from cosell.protocol.json10 import format_timestamp
 from opportunity_requests import full, future_date, minimal
@@ -621,6 +622,7 @@ def test_tasks_max_results_above_1000_is_refused(raw_client):
 
 # --- query plans ------------------------------------------------------------------------------------
 
+@sqlite_only("Store.trace, EXPLAIN QUERY PLAN")
 def test_pages_are_read_in_index_order_without_sorting(in_process):
     """The default list and the stage-filtered one walk an index in order; no temporary sort."""
     gateway, client = in_process

@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sqlalchemy import func, select
 
-from conftest import CREDENTIALS, LiveServer
+from conftest import CREDENTIALS, LiveServer, database_url, sqlite_only
 from cosell.gateway import Gateway
 from cosell.mock import attach
 from cosell.quotas import QuotaFileError, Quotas, quota_group
@@ -191,7 +191,7 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, 0, 100_000, tzinfo=dt.timezone.utc)
 def clocked(tmp_path):
     """(set_time, boto3 client, store) for an in-process gateway with read quotas of 3/s, 5/day."""
     path = quota_file(tmp_path, {"read": {"per_second": 3, "per_day": 5}})
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     now = [T0]
     gateway = Gateway(Settings(data_dir=tmp_path, quotas=path), store, clock=lambda: now[0])
     client = boto3.client("partnercentral-selling", config=Config(retries=NO_RETRIES), **CREDENTIALS)
@@ -242,6 +242,7 @@ def test_old_minutes_are_pruned(clocked):
         assert tx._db.value(select(func.count()).select_from(quota_minutes)) == 1
 
 
+@sqlite_only("Store.trace")
 def test_quotas_off_cost_nothing(in_process):
     gateway, client = in_process
     assert gateway.quotas.limits is None
@@ -255,8 +256,9 @@ def test_quotas_off_cost_nothing(in_process):
             assert tx._db.value(select(func.count()).select_from(table)) == 0
 
 
+@sqlite_only("Store.trace")
 def test_a_charge_is_one_write_transaction(tmp_path):
-    store = Store(f"sqlite:///{tmp_path / 'cosell.db'}")
+    store = Store(database_url(tmp_path))
     quotas = Quotas.from_settings(Settings(quotas="aws"), store)
     quotas.charge("123456789012", "GetOpportunity", T0)  # creates the rows
     statements = []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
+from conftest import LiveServer
 from opportunity_requests import minimal
 
 
@@ -43,3 +47,27 @@ def test_unknown_or_foreign_arns_are_not_found(client, arn):
         client.untag_resource(ResourceArn=arn, TagKeys=["k"])
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.list_tags_for_resource(ResourceArn=arn)
+
+
+def test_one_key_tagged_from_two_processes_at_once_keeps_one_value(tmp_path):
+    """Two server processes on one database (PostgreSQL runs their transactions side by side)."""
+    servers = [LiveServer(tmp_path / "data").start()]
+    servers.append(LiveServer(tmp_path / "data").start())
+    try:
+        clients = [servers[i % 2].client() for i in range(16)]
+        arn = arn_of(clients[0], clients[0].create_opportunity(**minimal(Tags=[{"Key": "team", "Value": "old"}]))["Id"])
+        together = threading.Barrier(len(clients))
+
+        def tag(numbered):
+            number, c = numbered
+            together.wait()
+            c.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": f"v{number}"}, {"Key": f"k{number}", "Value": "x"}])
+
+        with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+            list(pool.map(tag, enumerate(clients)))
+        tags = clients[1].list_tags_for_resource(ResourceArn=arn)["Tags"]
+        assert [tag["Key"] for tag in tags] == sorted(["team", *(f"k{n}" for n in range(len(clients)))])
+        assert {tag["Value"] for tag in tags if tag["Key"] == "team"} <= {f"v{n}" for n in range(len(clients))}
+    finally:
+        for server in servers:
+            server.stop()

@@ -20,6 +20,7 @@ from cosell.domain.violations import Violation
 from cosell.protocol.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from cosell.protocol.json10 import format_timestamp
 from cosell.protocol.validate import parse_timestamp
+from cosell.store import ClientTokenTaken
 
 CONFLICTING_CLIENT_TOKEN = "Conflicting client token submitted for a new request body."
 
@@ -61,31 +62,35 @@ def create_opportunity(ctx, request: dict) -> dict:
             return remembered
         raise business_error(violations)
 
-    with ctx.store.write() as tx:
-        remembered = remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
-        if remembered is not None:
-            return remembered
-        parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
-        if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
-            raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
-        new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
-        now = format_timestamp(ctx.now)
-        opportunity = new_opportunity(
-            request,
-            opportunity_id=new_id,
-            arn=opportunity_arn(ctx.account_id, catalog, new_id),
-            account_id=ctx.account_id,
-            now=now,
-        )
-        tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
-        if request.get("Tags"):
-            tx.put_tags(opportunity["Arn"], request["Tags"])
-        response = {
-            "Id": new_id,
-            "LastModifiedDate": now,
-            "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier"),
-        }
-        tx.remember_client_token(ctx.account_id, catalog, "CreateOpportunity", token, fingerprint, response, ctx.now)
+    try:
+        with ctx.store.write() as tx:
+            remembered = remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
+            if remembered is not None:
+                return remembered
+            parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
+            if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
+                raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
+            new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
+            now = format_timestamp(ctx.now)
+            opportunity = new_opportunity(
+                request,
+                opportunity_id=new_id,
+                arn=opportunity_arn(ctx.account_id, catalog, new_id),
+                account_id=ctx.account_id,
+                now=now,
+            )
+            tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
+            if request.get("Tags"):
+                tx.put_tags(opportunity["Arn"], request["Tags"])
+            response = {
+                "Id": new_id,
+                "LastModifiedDate": now,
+                "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier"),
+            }
+            tx.remember_client_token(ctx.account_id, catalog, "CreateOpportunity", token, fingerprint, response, ctx.now)
+    except ClientTokenTaken:  # a concurrent request with this token committed first
+        with ctx.store.read() as tx:
+            return remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
     return response
 
 

@@ -12,18 +12,19 @@ OPPORTUNITY_ARN = re.compile(r"arn:aws:partnercentral:us-east-1:([0-9]{12}):cata
 MAX_TAGS_PER_RESOURCE = 200  # model: TagList max 200
 
 
-def _check_resource(tx, ctx, arn: str) -> None:
-    """ResourceNotFoundException for anything that is not one of the caller's opportunities."""
+def _check_resource(tx, ctx, arn: str, *, lock: bool = False) -> None:
+    """ResourceNotFoundException for anything that is not one of the caller's opportunities. `lock`:
+    the tag writes of concurrent transactions on the opportunity wait for this one's."""
     match = OPPORTUNITY_ARN.fullmatch(arn)
-    if match is None or match.group(1) != ctx.account_id or not tx.opportunity_exists(
-            ctx.account_id, match.group(2), match.group(3)):
+    exists = tx.lock_opportunity if lock else tx.opportunity_exists
+    if match is None or match.group(1) != ctx.account_id or not exists(ctx.account_id, match.group(2), match.group(3)):
         raise NotFoundError(f"Resource {arn} was not found.")
 
 
 def tag_resource(ctx, request: dict) -> dict:
     arn = request["ResourceArn"]
     with ctx.store.write() as tx:
-        _check_resource(tx, ctx, arn)
+        _check_resource(tx, ctx, arn, lock=True)
         keys = {tag["Key"] for tag in tx.list_tags(arn)} | {tag["Key"] for tag in request["Tags"]}
         if len(keys) > MAX_TAGS_PER_RESOURCE:
             raise business_error([Violation("tags", "TOO_MANY_VALUES",
@@ -35,7 +36,7 @@ def tag_resource(ctx, request: dict) -> dict:
 def untag_resource(ctx, request: dict) -> dict:
     arn = request["ResourceArn"]
     with ctx.store.write() as tx:
-        _check_resource(tx, ctx, arn)
+        _check_resource(tx, ctx, arn, lock=True)
         tx.remove_tags(arn, request["TagKeys"])
     return {}
 

@@ -4,5 +4,6 @@ Everything is keyed by (account, catalog). SQLAlchemy Core; SQLite is the embedd
 """
 
 from cosell.store.sql import Store, StoreTransaction
+from cosell.store.tokens import ClientTokenTaken
 
-__all__ = ["Store", "StoreTransaction"]
+__all__ = ["ClientTokenTaken", "Store", "StoreTransaction"]

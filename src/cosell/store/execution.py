@@ -7,6 +7,8 @@ machinery cost about 40 µs a statement, most of a GetOpportunity. A `Query` is 
 
 Columns here are strings, integers, floats and booleans, which sqlite3 and psycopg bind and return as
 they are, so there is no type processing. SQLite returns a boolean column as 0 or 1: wrap it in bool().
+PostgreSQL text cannot hold NUL, which a request's JSON can: there, a NUL in a value is bound as
+U+FFFD (JSON documents are unaffected: json.dumps writes NUL as \\u0000).
 """
 
 from __future__ import annotations
@@ -78,18 +80,36 @@ def _arguments(compiled: Compiled, params: dict | None):
     return [values[name] for name in compiled.positions]
 
 
+NUL_STAND_IN = "\ufffd"  # bound in place of NUL where text cannot hold it (PostgreSQL)
+
+
+def _without_nul(value):
+    return value.replace("\x00", NUL_STAND_IN) if type(value) is str else value
+
+
+def _arguments_without_nul(compiled: Compiled, params: dict | None):
+    arguments = _arguments(compiled, params)
+    values = arguments.values() if isinstance(arguments, dict) else arguments
+    if not any(type(value) is str and "\x00" in value for value in values):
+        return arguments
+    if isinstance(arguments, dict):
+        return {name: _without_nul(value) for name, value in arguments.items()}
+    return [_without_nul(value) for value in arguments]
+
+
 _savepoint_numbers = count(1)
 
 
 class Database:
     """One DBAPI connection, inside a transaction that its owner begins and ends."""
 
-    __slots__ = ("connection", "dialect", "_integrity_error")
+    __slots__ = ("connection", "dialect", "integrity_error", "_arguments")
 
     def __init__(self, connection, dialect: Dialect):
         self.connection = connection
         self.dialect = dialect
-        self._integrity_error = dialect.loaded_dbapi.IntegrityError
+        self.integrity_error = dialect.loaded_dbapi.IntegrityError
+        self._arguments = _arguments_without_nul if dialect.name == "postgresql" else _arguments
 
     def _compiled(self, statement) -> Compiled:
         if type(statement) is Query:
@@ -100,18 +120,18 @@ class Database:
         """Runs the statement; the driver's cursor, for its rowcount."""
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, _arguments(compiled, params))
+        cursor.execute(compiled.sql, self._arguments(compiled, params))
         return cursor
 
     def execute_many(self, statement: Query | ClauseElement, rows: list[dict]) -> None:
         compiled = self._compiled(statement)
-        self.connection.cursor().executemany(compiled.sql, [_arguments(compiled, row) for row in rows])
+        self.connection.cursor().executemany(compiled.sql, [self._arguments(compiled, row) for row in rows])
 
     def all(self, statement: Query | ClauseElement, params: dict | None = None) -> list:
         """Every row, as named tuples."""
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, _arguments(compiled, params))
+        cursor.execute(compiled.sql, self._arguments(compiled, params))
         make = compiled.row._make
         return [make(row) for row in cursor.fetchall()]
 
@@ -119,14 +139,14 @@ class Database:
         """Every row, as plain tuples (the cheapest form, for the hot paths)."""
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, _arguments(compiled, params))
+        cursor.execute(compiled.sql, self._arguments(compiled, params))
         return cursor.fetchall()
 
     def first(self, statement: Query | ClauseElement, params: dict | None = None):
         """The first row as a named tuple, or None."""
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, _arguments(compiled, params))
+        cursor.execute(compiled.sql, self._arguments(compiled, params))
         row = cursor.fetchone()
         cursor.close()  # ends the statement (an UPDATE ... RETURNING has done its work by its first row)
         return None if row is None else compiled.row._make(row)
@@ -135,7 +155,7 @@ class Database:
         """The first column of the first row, or None when there is no row."""
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, _arguments(compiled, params))
+        cursor.execute(compiled.sql, self._arguments(compiled, params))
         row = cursor.fetchone()
         cursor.close()
         return None if row is None else row[0]
@@ -145,7 +165,7 @@ class Database:
         try:
             with self.savepoint():
                 self.execute(statement, params)
-        except self._integrity_error:
+        except self.integrity_error:
             return False
         return True
 

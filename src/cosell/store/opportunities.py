@@ -21,6 +21,8 @@ _REPLACE = Query(update(opportunities)
                            "document")}))
 _GET = Query(select(opportunities.c.document).where(*_OPPORTUNITY_KEY))
 _EXISTS = Query(select(opportunities.c.id).where(*_OPPORTUNITY_KEY))
+# FOR UPDATE where rows can be locked (SQLite has no such clause: its writers take turns anyway).
+_LOCK = Query(select(opportunities.c.id).where(*_OPPORTUNITY_KEY).with_for_update())
 _AWAITING_REVIEW = Query(
     select(opportunities.c.account_id, opportunities.c.catalog, opportunities.c.id, opportunities.c.review_status)
     .where(opportunities.c.review_status.in_([bindparam("submitted"), bindparam("in_review")]),
@@ -74,6 +76,10 @@ class OpportunityQueries:
 
     def opportunity_exists(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
         return self._db.value(_EXISTS, _key(account_id, catalog, opportunity_id)) is not None
+
+    def lock_opportunity(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
+        """opportunity_exists, and no other transaction writes the row (or waits to) until this one ends."""
+        return self._db.value(_LOCK, _key(account_id, catalog, opportunity_id)) is not None
 
     def opportunities_awaiting_review(self, modified_before: dt.datetime, limit: int = 100) -> list[tuple]:
         """(account_id, catalog, id, review_status) of Submitted / In review opportunities untouched since

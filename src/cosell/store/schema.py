@@ -17,6 +17,14 @@ def from_ms(value: int) -> dt.datetime:
     return EPOCH + dt.timedelta(milliseconds=value)
 
 
+
+
+def sortable(length: int):
+    """A string column that lists sort by: in code-point order on every database, as SQLite's BINARY
+    collation orders it (a PostgreSQL database's default collation may follow a language's rules)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 metadata = MetaData()
 
 opportunities = Table(
@@ -30,8 +38,8 @@ opportunities = Table(
     Column("last_modified_ms", BigInteger, nullable=False),
     Column("stage", String(32)),
     Column("review_status", String(32)),
-    Column("company_name", String(120)),
-    Column("target_close_date", String(10)),
+    Column("company_name", sortable(120)),
+    Column("target_close_date", sortable(10)),
     Column("document", Text, nullable=False),  # the opportunity as GetOpportunity shows it, JSON
 )
 Index("opportunities_by_last_modified", opportunities.c.account_id, opportunities.c.catalog,
@@ -67,9 +75,9 @@ solutions = Table(
     Column("catalog", String(16), primary_key=True),
     Column("id", String(24), primary_key=True),
     Column("number", BigInteger, nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("category", String(255), nullable=False),
+    Column("name", sortable(255), nullable=False),
+    Column("status", sortable(16), nullable=False),
+    Column("category", sortable(255), nullable=False),
     Column("created_ms", BigInteger, nullable=False),
 )
 
@@ -110,7 +118,7 @@ engagement_tasks = Table(
     metadata,
     Column("account_id", String(12), primary_key=True),
     Column("catalog", String(16), primary_key=True),
-    Column("id", String(32), primary_key=True),
+    Column("id", sortable(32), primary_key=True),  # the tie-breaker of task lists
     Column("opportunity_id", String(24), nullable=False),
     Column("start_ms", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),

@@ -43,7 +43,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
@@ -60,6 +60,7 @@ from cosell.store.tasks import TaskQueries
 from cosell.store.tokens import TokenQueries
 
 BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another process's write lock
+SCHEMA_LOCK_KEY = 0x636F73656C6C  # "cosell": PostgreSQL's advisory lock held while creating the schema
 
 
 def _prepare_database_file(path: Path) -> None:
@@ -415,6 +416,8 @@ class Store:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 connection.begin()
+                if self.dialect.name == "postgresql":  # CREATE TABLE takes no lock that would order them
+                    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
             metadata.create_all(connection)
             for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
                 for index in table.indexes:

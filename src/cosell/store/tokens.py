@@ -24,6 +24,11 @@ _NEXT_NUMBER = Query(update(id_counters).where(id_counters.c.name == bindparam("
 _FIRST_NUMBER = Query(insert(id_counters))
 
 
+class ClientTokenTaken(Exception):
+    """A concurrent transaction remembered the same token first and has committed (PostgreSQL, where
+    write transactions are not serialized): this one must roll back, and its request is a repeat."""
+
+
 class TokenQueries:
     def find_client_token(self, account_id: str, catalog: str, operation: str, token: str):
         """(request_hash, response) remembered for this token, or None."""
@@ -33,13 +38,20 @@ class TokenQueries:
 
     def remember_client_token(self, account_id: str, catalog: str, operation: str, token: str,
                               request_hash: str, response: dict, now: dt.datetime) -> None:
-        self._db.execute(_REMEMBER_TOKEN, {
-            "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
-            "request_hash": request_hash, "response": json.dumps(response), "created_ms": to_ms(now)})
+        """Raises ClientTokenTaken when a concurrent transaction has remembered the token."""
+        try:
+            self._db.execute(_REMEMBER_TOKEN, {
+                "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
+                "request_hash": request_hash, "response": json.dumps(response), "created_ms": to_ms(now)})
+        except self._db.integrity_error:
+            raise ClientTokenTaken from None
 
     def next_number(self, name: str) -> int:
         number = self._db.value(_NEXT_NUMBER, {"counter": name})
         if number is not None:
             return number
-        self._db.execute(_FIRST_NUMBER, {"name": name, "last_value": FIRST_NUMBER})
-        return FIRST_NUMBER
+        # The counter's first number; when another process took it meanwhile (PostgreSQL, where the
+        # UPDATE above locked no row), the next one.
+        if self._db.insert_if_absent(_FIRST_NUMBER, {"name": name, "last_value": FIRST_NUMBER}):
+            return FIRST_NUMBER
+        return self._db.value(_NEXT_NUMBER, {"counter": name})
