@@ -508,9 +508,10 @@ class _CheckCompiler:
 class RequestValidator:
     """Validates and cleans one operation's input; compiled once at start-up."""
 
-    def __init__(self, input_shape: Shape, compiler: _Compiler, checks: _CheckCompiler):
+    def __init__(self, input_shape: Shape, compiler: _Compiler, checks: _CheckCompiler | None):
+        """`checks` None: no fast path, the full validation alone (see compile_validators)."""
         self._validate = compiler.compile(input_shape)
-        self._check = checks.compile(input_shape)
+        self._check = checks.compile(input_shape) if checks is not None else _CheckCompiler._give_up
 
     def __call__(self, request: Any) -> dict:
         try:
@@ -530,6 +531,8 @@ class RequestValidator:
         return cleaned
 
 
-def compile_validators(operation_models) -> dict[str, RequestValidator]:
-    compiler, checks = _Compiler(), _CheckCompiler()
+def compile_validators(operation_models, fast_path: bool = True) -> dict[str, RequestValidator]:
+    """fast_path=False: every request goes through the full validation alone, the reference the fast
+    path must agree with (tests/test_fast_paths.py)."""
+    compiler, checks = _Compiler(), _CheckCompiler() if fast_path else None
     return {op.name: RequestValidator(op.input_shape, compiler, checks) for op in operation_models}
