@@ -94,7 +94,7 @@ class World:
                 "BusinessTitle": "OpportunityOwner", "Email": "owner@example.com", "FirstName": "Ann", "LastName": "Lee"}}),
             ("TagResource", {"ResourceArn": KNOWN["TaggableResourceArn"][0], "Tags": [{"Key": "k", "Value": "v"}]}),
             ("ListOpportunities", {"Catalog": "Sandbox", "MaxResults": 2,
-                                   "Sort": {"SortBy": "LastModifiedDate", "SortOrder": "Descending"}}),
+                                   "Sort": {"SortBy": "LastModifiedDate", "SortOrder": "DESCENDING"}}),
         ]
         self.template_tokens = {document["ClientToken"] for _, document in self.bases if "ClientToken" in document}
 
