@@ -6,8 +6,8 @@ a connection of its own, kept open; the process writes on one connection (below)
 take a pooled connection per transaction.
 
 On SQLite, writes are group-committed: every write unit runs, one after another, inside a SAVEPOINT
-of one shared transaction on the process's writer connection, and a committer thread commits that
-transaction for all the units that joined it. The transaction begins IMMEDIATE, so writers in other
+of one shared transaction on the process's writer connection, and that transaction is committed once
+for all the units that joined it (by the event loop, or the syncer thread: GroupCommitWriter). The transaction begins IMMEDIATE, so writers in other
 processes wait for it instead of racing. A unit's `with store.write()` block only returns (or,
 under deferred_commits, its batch only settles) once the batch is on disk, so nothing is
 acknowledged before it is durable; a unit that raises rolls back to its savepoint and leaves
@@ -15,7 +15,7 @@ nothing; a failed commit fails every unit of the batch.
 
 The fsync happens outside the writer's lock, so the next batch's units run while the last one is
 being synced: the writer connection commits with synchronous=NORMAL (the WAL frames reach the OS)
-and the committer then fsyncs the WAL file itself before acknowledging. That is synchronous=FULL's
+and the syncer thread then fsyncs the WAL file itself before acknowledging. That is synchronous=FULL's
 guarantee ("the WAL file is synchronized after each transaction is committed"), paid once per batch
 and without stopping the writers. Other connections keep synchronous=FULL.
 
@@ -24,7 +24,7 @@ commit that crosses SQLite's threshold, which would hold the writer's lock throu
 every writer: the writer connection never checkpoints, and a checkpointer thread runs PASSIVE
 checkpoints, which neither wait for nor block writers, on a connection of its own. Such a checkpoint
 cannot catch up with a writer that never stops, and SQLite only starts the WAL file over once it
-has: so when the WAL passes RESTART_WAL_FRAMES, the committer finishes the checkpoint itself right
+has: so when the WAL passes RESTART_WAL_FRAMES, the writer finishes the checkpoint itself right
 after a commit, still holding the writer's lock, and the next batch starts the file over. Most
 frames are already copied by then, so the writers wait for little more than a sync.
 """
@@ -338,7 +338,7 @@ class _Checkpointer:
         self._connection = _connect_sqlite(database)
         self._due = threading.Event()
         self._closing = threading.Event()
-        self._wal_is_long = False  # set here, acted on by the committer
+        self._wal_is_long = False  # set here, acted on by the writer after a commit
         self._thread = threading.Thread(target=self._run, name="cosell-checkpoint", daemon=True)
         self._thread.start()
 
