@@ -41,7 +41,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
@@ -385,42 +385,42 @@ class _SQLiteReaders:
         self._all: weakref.WeakSet = weakref.WeakSet()  # to close them and to trace them
         self.trace: Callable[[str], None] | None = None
 
-    @contextmanager
-    def transaction(self) -> Iterator["StoreTransaction"]:
-        local = self._local
-        reader = getattr(local, "reader", None)
+    def transaction(self) -> "_Reader":
+        """This thread's reader, a context manager for one read transaction (the object is reused:
+        a read costs no generator and no new objects)."""
+        reader = getattr(self._local, "reader", None)
         if reader is None:
             connection = _connect_sqlite(self._database)
             connection.set_trace_callback(self.trace)
-            reader = local.reader = _Reader(connection, StoreTransaction(Database(connection, self._dialect)))
+            reader = self._local.reader = _Reader(connection, StoreTransaction(Database(connection, self._dialect)))
             self._all.add(reader)
-        if reader.depth:
-            reader.depth += 1
-            try:
-                yield reader.transaction
-            finally:
-                reader.depth -= 1
-            return
-        connection = reader.connection
-        connection.execute("BEGIN")
-        reader.depth = 1
-        try:
-            yield reader.transaction
-        finally:
-            reader.depth = 0
-            connection.execute("COMMIT")
+        return reader
 
     def connections(self) -> list[sqlite3.Connection]:
         return [reader.connection for reader in list(self._all)]
 
 
 class _Reader:
+    """One thread's read connection; `with reader as tx:` is a read transaction, and one inside
+    another on the same thread shares it."""
+
     __slots__ = ("connection", "transaction", "depth", "__weakref__")
 
     def __init__(self, connection: sqlite3.Connection, transaction: "StoreTransaction"):
         self.connection = connection
         self.transaction = transaction
         self.depth = 0
+
+    def __enter__(self) -> "StoreTransaction":
+        if not self.depth:
+            self.connection.execute("BEGIN")
+        self.depth += 1
+        return self.transaction
+
+    def __exit__(self, *_exc) -> None:
+        self.depth -= 1
+        if not self.depth:
+            self.connection.execute("COMMIT")
 
 
 class Store:
@@ -456,24 +456,18 @@ class Store:
                     index.create(connection, checkfirst=True)
             connection.commit()
 
-    @contextmanager
-    def write(self) -> Iterator["StoreTransaction"]:
-        """A write transaction: durable when the block ends, rolled back on any exception."""
+    def write(self) -> ContextManager["StoreTransaction"]:
+        """A write transaction, `with store.write() as tx:`: durable when the block ends, rolled back
+        on any exception."""
         if self._writer is not None:
-            with self._writer.unit() as tx:
-                yield tx
-            return
-        with self._pooled() as tx:
-            yield tx
+            return self._writer.unit()
+        return self._pooled()
 
-    @contextmanager
-    def read(self) -> Iterator["StoreTransaction"]:
+    def read(self) -> ContextManager["StoreTransaction"]:
+        """A read transaction: `with store.read() as tx:`."""
         if self._readers is not None:
-            with self._readers.transaction() as tx:
-                yield tx
-            return
-        with self._pooled() as tx:
-            yield tx
+            return self._readers.transaction()
+        return self._pooled()
 
     @contextmanager
     def _pooled(self) -> Iterator["StoreTransaction"]:
