@@ -56,6 +56,7 @@ class Run:
         self.facts: list[tuple[str, str]] = []  # start-up, memory, seeding
         self.commands: list[str] = []
         self.baseline: dict | None = None
+        self.reference: dict | None = None  # the Starlette no-op, for reading the ratios (startup_and_baseline)
         self.baseline_kind = "not measured"
         self.profiles: list[str] = []
 
@@ -126,6 +127,9 @@ class Run:
             self.check(f"{name}: p99", result["p99_us"] / 1000, target["max_p99_ms"], " ms", False)
         if "min_ratio" in target:
             self.check(f"{name}: ratio to baseline", self.ratio(result), target["min_ratio"], "", True)
+            if self.reference:
+                self.check(f"{name}: ratio to the Starlette no-op (reference row, the issue's ~30,000/s)",
+                           result["ok_per_s"] / self.reference["ok_per_s"], target["min_ratio"], "", True)
 
     def wanted(self, *names: str) -> bool:
         return any(name in self.args.only for name in names)
@@ -155,7 +159,8 @@ class Run:
             self.commands.append(" ".join(server.argv))
             server.start()
             try:
-                self.load(server, "reference: Starlette no-op (bench/noop_app.py)", "–", "noop.lua", ["/_cosell/noop"])
+                self.reference = self.load(server, "reference: Starlette no-op (bench/noop_app.py)", "–", "noop.lua",
+                                           ["/_cosell/noop"])
             finally:
                 server.stop()
         if self.wanted("baseline") and not noop_in_cosell:
