@@ -8,16 +8,15 @@ from cosell.domain.associations import solution_like
 from cosell.domain.identifiers import random_identifier, task_arn
 from cosell.domain.violations import Violation
 from cosell.operations.opportunities import (
+    answer_once,
     business_error,
     next_modified,
-    remembered_response,
     request_fingerprint,
     save,
     visible_opportunity,
 )
 from cosell.protocol.errors import ConflictError, NotFoundError
 from cosell.protocol.json10 import format_timestamp
-from cosell.store import ClientTokenTaken
 
 START_TASK = "StartEngagementFromOpportunityTask"
 
@@ -32,46 +31,40 @@ def _missing_fields_message(violations) -> str:
 
 
 def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
-    catalog, token = request["Catalog"], request["ClientToken"]
+    catalog = request["Catalog"]
     fingerprint = request_fingerprint(request)
     submission = request["AwsSubmission"]
     involvement, visibility = submission["InvolvementType"], submission.get("Visibility", "Full")
-    try:
-        with ctx.store.write() as tx:
-            # Requests submitting one opportunity take turns, so that a repeat of this token finds its
-            # answer rather than the opportunity changed under it (PostgreSQL; SQLite's writers take turns).
-            tx.lock_opportunity(ctx.account_id, catalog, request["Identifier"])
-            remembered = remembered_response(tx, ctx, catalog, START_TASK, token, fingerprint)
-            if remembered is not None:
-                return remembered
-            stored = visible_opportunity(tx, ctx, catalog, request["Identifier"])
-            status = stored["LifeCycle"]["ReviewStatus"]
-            if status != lifecycle.PENDING_SUBMISSION:
-                raise ConflictError(f"Opportunity {stored['Id']} has already been submitted (review status {status}).")
-            task_id = random_identifier("task-", 13)
-            task = {
-                "TaskId": task_id,
-                "TaskArn": task_arn(catalog, task_id),
-                "StartTime": format_timestamp(ctx.now),
-                "OpportunityId": stored["Id"],
-            }
-            violations = lifecycle.submission_violations(stored, solution_like(stored["RelatedEntityIdentifiers"]), involvement)
-            if violations:
-                task.update(TaskStatus="FAILED", ReasonCode="OpportunitySubmissionFailed",
-                            Message=_missing_fields_message(violations))
-            else:
-                task.update(TaskStatus="COMPLETE",
-                            EngagementId=random_identifier("eng-", 14),
-                            EngagementInvitationId=random_identifier("engi-", 13),
-                            ResourceSnapshotJobId=random_identifier("job-", 13))
-                save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
-                     next_modified(stored, ctx.now))
-            tx.insert_engagement_task(ctx.account_id, catalog, task, ctx.now)
-            tx.remember_client_token(ctx.account_id, catalog, START_TASK, token, fingerprint, task, ctx.now)
-    except ClientTokenTaken:  # a concurrent request with this token committed first
-        with ctx.store.read() as tx:
-            return remembered_response(tx, ctx, catalog, START_TASK, token, fingerprint)
-    return task
+
+    def start(tx) -> dict:
+        stored = visible_opportunity(tx, ctx, catalog, request["Identifier"])
+        status = stored["LifeCycle"]["ReviewStatus"]
+        if status != lifecycle.PENDING_SUBMISSION:
+            raise ConflictError(f"Opportunity {stored['Id']} has already been submitted (review status {status}).")
+        task_id = random_identifier("task-", 13)
+        task = {
+            "TaskId": task_id,
+            "TaskArn": task_arn(catalog, task_id),
+            "StartTime": format_timestamp(ctx.now),
+            "OpportunityId": stored["Id"],
+        }
+        violations = lifecycle.submission_violations(stored, solution_like(stored["RelatedEntityIdentifiers"]), involvement)
+        if violations:
+            task.update(TaskStatus="FAILED", ReasonCode="OpportunitySubmissionFailed",
+                        Message=_missing_fields_message(violations))
+        else:
+            task.update(TaskStatus="COMPLETE",
+                        EngagementId=random_identifier("eng-", 14),
+                        EngagementInvitationId=random_identifier("engi-", 13),
+                        ResourceSnapshotJobId=random_identifier("job-", 13))
+            save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
+                 next_modified(stored, ctx.now))
+        tx.insert_engagement_task(ctx.account_id, catalog, task, ctx.now)
+        return task
+
+    # Requests submitting one opportunity take turns, so that a repeat of this token finds its answer
+    # rather than the opportunity changed under it.
+    return answer_once(ctx, START_TASK, request, fingerprint, start, lock_opportunity=request["Identifier"])
 
 
 def submit_opportunity(ctx, request: dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Callable
 from functools import lru_cache
 
 from cosell.domain import lifecycle, rules
@@ -50,6 +51,29 @@ def remembered_response(tx, ctx, catalog: str, operation: str, token: str, finge
     return response
 
 
+def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Callable, *,
+                lock_opportunity: str | None = None) -> dict:
+    """`work(tx)` in a write transaction, once per ClientToken (reference §4): a repeat with the same
+    body gets the first answer, one with another body a ConflictException, also when the two arrive
+    at once (the loser of the race finds the winner's answer). `lock_opportunity`: requests about
+    that opportunity take turns from the start, before the token is looked up (PostgreSQL; SQLite's
+    writers always take turns)."""
+    catalog, token = request["Catalog"], request["ClientToken"]
+    try:
+        with ctx.store.write() as tx:
+            if lock_opportunity is not None:
+                tx.lock_opportunity(ctx.account_id, catalog, lock_opportunity)
+            remembered = remembered_response(tx, ctx, catalog, operation, token, fingerprint)
+            if remembered is not None:
+                return remembered
+            response = work(tx)
+            tx.remember_client_token(ctx.account_id, catalog, operation, token, fingerprint, response, ctx.now)
+    except ClientTokenTaken:  # a concurrent request with this token committed first
+        with ctx.store.read() as tx:
+            return remembered_response(tx, ctx, catalog, operation, token, fingerprint)
+    return response
+
+
 def create_opportunity(ctx, request: dict) -> dict:
     catalog = request["Catalog"]
     token = request["ClientToken"]
@@ -62,36 +86,29 @@ def create_opportunity(ctx, request: dict) -> dict:
             return remembered
         raise business_error(violations)
 
-    try:
-        with ctx.store.write() as tx:
-            remembered = remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
-            if remembered is not None:
-                return remembered
-            parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
-            if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
-                raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
-            new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
-            now = format_timestamp(ctx.now)
-            opportunity = new_opportunity(
-                request,
-                opportunity_id=new_id,
-                arn=opportunity_arn(ctx.account_id, catalog, new_id),
-                account_id=ctx.account_id,
-                now=now,
-            )
-            tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
-            if request.get("Tags"):
-                tx.put_tags(opportunity["Arn"], request["Tags"])
-            response = {
-                "Id": new_id,
-                "LastModifiedDate": now,
-                "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier"),
-            }
-            tx.remember_client_token(ctx.account_id, catalog, "CreateOpportunity", token, fingerprint, response, ctx.now)
-    except ClientTokenTaken:  # a concurrent request with this token committed first
-        with ctx.store.read() as tx:
-            return remembered_response(tx, ctx, catalog, "CreateOpportunity", token, fingerprint)
-    return response
+    def create(tx) -> dict:
+        parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
+        if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
+            raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
+        new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
+        now = format_timestamp(ctx.now)
+        opportunity = new_opportunity(
+            request,
+            opportunity_id=new_id,
+            arn=opportunity_arn(ctx.account_id, catalog, new_id),
+            account_id=ctx.account_id,
+            now=now,
+        )
+        tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
+        if request.get("Tags"):
+            tx.put_tags(opportunity["Arn"], request["Tags"])
+        return {
+            "Id": new_id,
+            "LastModifiedDate": now,
+            "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier"),
+        }
+
+    return answer_once(ctx, "CreateOpportunity", request, fingerprint, create)
 
 
 def visible_opportunity(tx, ctx, catalog: str, identifier: str) -> dict:
