@@ -462,24 +462,22 @@ class _CheckCompiler:
     _long = _integer
 
     @staticmethod
-    def _float(_shape: Shape, _check_pattern: bool):
-        def check_number(value):
-            if value.__class__ is not float and value.__class__ is not int:
-                raise _NeedsFullCheck
-            return value
+    def _of_classes(*classes: type):
+        """A check that the value is exactly of one of `classes` (bool is not an int, nor an int a bool)."""
 
-        return check_number
+        def build(_shape: Shape, _check_pattern: bool):
+            def check_class(value):
+                if value.__class__ not in classes:
+                    raise _NeedsFullCheck
+                return value
 
-    _double = _float
+            return check_class
 
-    @staticmethod
-    def _boolean(_shape: Shape, _check_pattern: bool):
-        def check_boolean(value):
-            if value.__class__ is not bool:
-                raise _NeedsFullCheck
-            return value
+        return staticmethod(build)
 
-        return check_boolean
+    _float = _double = _of_classes(float, int)
+    _boolean = _of_classes(bool)
+    _blob = _of_classes(str)
 
     @staticmethod
     def _timestamp(_shape: Shape, _check_pattern: bool):
@@ -490,15 +488,6 @@ class _CheckCompiler:
             return parsed
 
         return check_timestamp
-
-    @staticmethod
-    def _blob(_shape: Shape, _check_pattern: bool):
-        def check_blob(value):
-            if value.__class__ is not str:
-                raise _NeedsFullCheck
-            return value
-
-        return check_blob
 
     @staticmethod
     def _give_up(_value):
