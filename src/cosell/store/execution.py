@@ -116,12 +116,15 @@ class Database:
             return statement.compiled(self.dialect)
         return compile_statement(statement, self.dialect, with_values=True)
 
-    def execute(self, statement: Query | ClauseElement, params: dict | None = None):
-        """Runs the statement; the driver's cursor, for its rowcount."""
+    def _run(self, statement: Query | ClauseElement, params: dict | None) -> tuple[Compiled, Any]:
         compiled = self._compiled(statement)
         cursor = self.connection.cursor()
         cursor.execute(compiled.sql, self._arguments(compiled, params))
-        return cursor
+        return compiled, cursor
+
+    def execute(self, statement: Query | ClauseElement, params: dict | None = None):
+        """Runs the statement; the driver's cursor, for its rowcount."""
+        return self._run(statement, params)[1]
 
     def execute_many(self, statement: Query | ClauseElement, rows: list[dict]) -> None:
         compiled = self._compiled(statement)
@@ -129,33 +132,24 @@ class Database:
 
     def all(self, statement: Query | ClauseElement, params: dict | None = None) -> list:
         """Every row, as named tuples."""
-        compiled = self._compiled(statement)
-        cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, self._arguments(compiled, params))
+        compiled, cursor = self._run(statement, params)
         make = compiled.row._make
         return [make(row) for row in cursor.fetchall()]
 
     def tuples(self, statement: Query | ClauseElement, params: dict | None = None) -> list[tuple]:
         """Every row, as plain tuples (the cheapest form, for the hot paths)."""
-        compiled = self._compiled(statement)
-        cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, self._arguments(compiled, params))
-        return cursor.fetchall()
+        return self._run(statement, params)[1].fetchall()
 
     def first(self, statement: Query | ClauseElement, params: dict | None = None):
         """The first row as a named tuple, or None."""
-        compiled = self._compiled(statement)
-        cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, self._arguments(compiled, params))
+        compiled, cursor = self._run(statement, params)
         row = cursor.fetchone()
         cursor.close()  # ends the statement (an UPDATE ... RETURNING has done its work by its first row)
         return None if row is None else compiled.row._make(row)
 
     def value(self, statement: Query | ClauseElement, params: dict | None = None):
         """The first column of the first row, or None when there is no row."""
-        compiled = self._compiled(statement)
-        cursor = self.connection.cursor()
-        cursor.execute(compiled.sql, self._arguments(compiled, params))
+        cursor = self._run(statement, params)[1]
         row = cursor.fetchone()
         cursor.close()
         return None if row is None else row[0]
