@@ -140,9 +140,9 @@ class UnknownPathError(UnknownOperationError):
 
 
 def utc_now() -> dt.datetime:
-    """Now, at the millisecond precision the service reports."""
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    """Now, at the millisecond precision the service reports. (A whole number of milliseconds over
+    1000 is exact to the microsecond as a float at today's epoch seconds, ~0.2 µs.)"""
+    return dt.datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, dt.timezone.utc)
 
 
 class Gateway:

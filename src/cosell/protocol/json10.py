@@ -56,6 +56,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# json.loads(text, parse_constant=..., parse_float=...) would build this decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def _nesting_depth_exceeds(body: bytes, limit: int) -> bool:
     """Whether arrays and objects nest deeper than `limit`, counting brackets outside strings.
     Cheap: two counts for ordinary bodies, C-speed passes over the bytes otherwise."""
@@ -86,7 +90,7 @@ def parse_body(body: bytes) -> dict:
     if _nesting_depth_exceeds(body, MAX_DEPTH):
         raise SerializationError(f"The request body nests arrays and objects more than {MAX_DEPTH} levels deep.")
     try:
-        document = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        document = _DECODER.decode(text)
     except RecursionError:
         raise SerializationError("The request body is nested too deeply.") from None
     except _Refused as exc:
@@ -113,8 +117,10 @@ def _has_lone_surrogate(document) -> bool:
 
 
 def format_timestamp(value: dt.datetime) -> str:
-    value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    """ISO 8601 in UTC, to the millisecond: 2025-07-01T12:00:00.000Z (isoformat: strftime costs ~4x)."""
+    if value.tzinfo is not dt.timezone.utc:
+        value = value.astimezone(dt.timezone.utc)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # its "+00:00" written as Z
 
 
 def _identity(value):

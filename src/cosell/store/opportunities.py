@@ -30,6 +30,9 @@ _AWAITING_REVIEW = Query(
     .order_by(opportunities.c.last_modified_ms).limit(bindparam("limit")))
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one a call
+
+
 def _key(account_id: str, catalog: str, opportunity_id: str) -> dict:
     return {"key_catalog": catalog, "key_id": opportunity_id, "key_account": account_id}
 
@@ -42,7 +45,7 @@ def _indexed_columns(opportunity: dict) -> dict:
         "review_status": life_cycle.get("ReviewStatus"),
         "company_name": account.get("CompanyName"),
         "target_close_date": life_cycle.get("TargetCloseDate"),
-        "document": json.dumps(opportunity, separators=(",", ":")),
+        "document": _COMPACT.encode(opportunity),
     }
 
 

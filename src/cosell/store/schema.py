@@ -7,10 +7,11 @@ import datetime as dt
 from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table, Text
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MILLISECOND = dt.timedelta(milliseconds=1)
 
 
 def to_ms(value: dt.datetime) -> int:
-    return (value - EPOCH) // dt.timedelta(milliseconds=1)
+    return (value - EPOCH) // _MILLISECOND
 
 
 def from_ms(value: int) -> dt.datetime:
