@@ -132,6 +132,7 @@ class Batch:
     def __init__(self):
         self.committed_by_syncer = False  # opened on a thread without an event loop
         self.units = 0
+        self.counters: dict[str, int] = {}  # the numbers its units took (TokenQueries.next_number)
         self._committed: Future = Future()
         self._guard = threading.Lock()
         self._loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
@@ -218,11 +219,13 @@ class GroupCommitWriter:
             batch = self._batch
             batch.units += 1
             connection.execute("SAVEPOINT unit")
+            counters = batch.counters.copy()
             try:
-                yield StoreTransaction(self._database)
+                yield StoreTransaction(self._database, batch.counters)
             except BaseException:
                 connection.execute("ROLLBACK TO SAVEPOINT unit")
                 connection.execute("RELEASE SAVEPOINT unit")
+                batch.counters = counters  # the numbers it took are given back with its writes
                 raise
             else:
                 connection.execute("RELEASE SAVEPOINT unit")
@@ -268,6 +271,8 @@ class GroupCommitWriter:
             self._batch = None
             self._last_batch_units = batch.units
             try:
+                if batch.counters:
+                    StoreTransaction(self._database).save_counters(batch.counters)
                 self._connection.execute("COMMIT")
             except BaseException as failure:  # the disk refused it: no unit of the batch is kept
                 self._discard()
@@ -539,5 +544,6 @@ class StoreTransaction(OpportunityQueries, TokenQueries, SolutionQueries, TagQue
                        AccountQueries, QuotaQueries, FaultQueries):
     """The operations' view of storage inside one transaction; one mixin of queries per resource."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, counters: dict[str, int] | None = None):
         self._db = database
+        self._counters = counters

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import sqlite
 
 from cosell.store.execution import Query
 from cosell.store.schema import client_tokens, id_counters, to_ms
@@ -22,6 +23,12 @@ _REMEMBER_TOKEN = Query(insert(client_tokens))
 _NEXT_NUMBER = Query(update(id_counters).where(id_counters.c.name == bindparam("counter"))
                      .values(last_value=id_counters.c.last_value + 1).returning(id_counters.c.last_value))
 _FIRST_NUMBER = Query(insert(id_counters))
+_LAST_NUMBER = Query(select(id_counters.c.last_value).where(id_counters.c.name == bindparam("counter")))
+_counter_upsert = sqlite.insert(id_counters)
+# SQLite's writer only (GroupCommitWriter): the numbers a batch handed out, saved as it commits.
+_SAVE_LAST_NUMBER = Query(_counter_upsert.on_conflict_do_update(
+    index_elements=[id_counters.c.name],
+    set_={"last_value": func.max(id_counters.c.last_value, _counter_upsert.excluded.last_value)}))
 
 
 class ClientTokenTaken(Exception):
@@ -30,6 +37,12 @@ class ClientTokenTaken(Exception):
 
 
 class TokenQueries:
+    # On SQLite's group-committing writer, the last number of each counter handed out in the open
+    # batch (GroupCommitWriter): the batch holds the database's write lock from its BEGIN IMMEDIATE to
+    # its COMMIT, so nobody else can take a number meanwhile, and one statement per counter and batch
+    # saves them (save_counters) instead of an UPDATE per number. None elsewhere.
+    _counters: dict[str, int] | None = None
+
     def find_client_token(self, account_id: str, catalog: str, operation: str, token: str):
         """(request_hash, response) remembered for this token, or None."""
         rows = self._db.tuples(_FIND_TOKEN, {"account_id": account_id, "catalog": catalog, "operation": operation,
@@ -47,6 +60,16 @@ class TokenQueries:
             raise ClientTokenTaken from None
 
     def next_number(self, name: str) -> int:
+        """The counter's next number: FIRST_NUMBER, then one more each time; a transaction that is
+        rolled back gives its numbers back."""
+        counters = self._counters
+        if counters is not None:
+            last = counters.get(name)
+            if last is None:
+                last = self._db.value(_LAST_NUMBER, {"counter": name})
+                last = FIRST_NUMBER - 1 if last is None else last
+            counters[name] = last + 1
+            return last + 1
         number = self._db.value(_NEXT_NUMBER, {"counter": name})
         if number is not None:
             return number
@@ -55,3 +78,8 @@ class TokenQueries:
         if self._db.insert_if_absent(_FIRST_NUMBER, {"name": name, "last_value": FIRST_NUMBER}):
             return FIRST_NUMBER
         return self._db.value(_NEXT_NUMBER, {"counter": name})
+
+    def save_counters(self, last_numbers: dict[str, int]) -> None:
+        """Stores the last numbers handed out (next_number on SQLite's writer); never moves one back."""
+        self._db.execute_many(_SAVE_LAST_NUMBER, [{"name": name, "last_value": last}
+                                                  for name, last in last_numbers.items()])
