@@ -74,7 +74,10 @@ class Query:
 
 
 def _arguments(compiled: Compiled, params: dict | None):
-    values = {**compiled.fixed, **params} if params else compiled.fixed if compiled.fixed else {}
+    if not compiled.fixed:
+        values = params or {}
+    else:
+        values = {**compiled.fixed, **params} if params else compiled.fixed
     if compiled.positions is None:
         return values
     return [values[name] for name in compiled.positions]

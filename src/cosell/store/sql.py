@@ -85,8 +85,9 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
 
 
 def _sqlite_engine(url) -> Engine:
-    """For the schema and the dialect: statements are run on our own connections."""
-    engine = create_engine(url, poolclass=NullPool)
+    """For the schema and the dialect: statements are run on our own connections, with named
+    parameters (sqlite3 binds them from the dict it is given, with no list built per statement)."""
+    engine = create_engine(url, poolclass=NullPool, paramstyle="named")
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
