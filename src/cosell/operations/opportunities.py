@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import Callable
 from functools import lru_cache
 
+from cosell import json_text
 from cosell.domain import lifecycle, rules
 from cosell.domain.associations import solution_like
 from cosell.domain.identifiers import opportunity_arn, opportunity_id
@@ -31,14 +31,9 @@ def business_error(violations: list[Violation]) -> ValidationError:
         ValidationError.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
 
-# json.dumps(request, sort_keys=True, separators=(",", ":"), default=str), without building an encoder
-# per call. Fingerprints are stored with remembered tokens: this text must never change.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
-
-
 def request_fingerprint(request: dict) -> str:
     """Identifies a request body for ClientToken replay: same token + same fingerprint = same request."""
-    return hashlib.sha256(_CANONICAL.encode(request).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json_text.canonical(request).encode("utf-8")).hexdigest()
 
 
 def remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):

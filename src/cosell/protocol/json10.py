@@ -19,6 +19,7 @@ from json.encoder import encode_basestring
 
 from botocore.model import Shape
 
+from cosell import json_text
 from cosell.protocol.errors import SerializationError, ServiceError
 
 CONTENT_TYPE = "application/json"
@@ -83,12 +84,15 @@ def parse_body(body: bytes) -> dict:
         body = body[len(UTF8_BOM):]
     if not body.strip():
         return {}
+    if _nesting_depth_exceeds(body, MAX_DEPTH):
+        raise SerializationError(f"The request body nests arrays and objects more than {MAX_DEPTH} levels deep.")
+    document = json_text.read_if_plain(body)
+    if isinstance(document, dict):
+        return document  # read as json would, with no lone surrogate in it
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise SerializationError("The request body is not valid UTF-8.") from None
-    if _nesting_depth_exceeds(body, MAX_DEPTH):
-        raise SerializationError(f"The request body nests arrays and objects more than {MAX_DEPTH} levels deep.")
     try:
         document = _DECODER.decode(text)
     except RecursionError:

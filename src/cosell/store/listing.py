@@ -16,7 +16,6 @@ SQLite would order differently.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -25,6 +24,7 @@ from sqlalchemy import Column, ColumnElement, Table, bindparam, cast, false, fun
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.util import ClauseAdapter
 
+from cosell import json_text
 from cosell.store.execution import Query
 from cosell.store.schema import EPOCH, engagement_tasks, from_ms, opportunities, pagination_keys, solutions
 
@@ -229,7 +229,7 @@ class ListQueries:
         identified_by = _Filters("k").equal(table.catalog, catalog).one_of(table.id, identifiers) if identifiers else None
         rows = self._page(opportunities, [table.document], filters, OPPORTUNITY_SORT_COLUMNS[sort_by], table.number,
                           descending, after, limit, identified_by)
-        loads = json.loads
+        loads = json_text.loads
         return [Listed(loads(document), (sort_value, tie_breaker)) for document, sort_value, tie_breaker in rows]
 
     def list_solutions(self, account_id: str, catalog: str, *, sort_by: str, descending: bool,
@@ -274,4 +274,4 @@ class ListQueries:
                         lambda binds: engagement_id.in_(binds) if binds else false())
         rows = self._page(engagement_tasks, [table.document], filters, TASK_SORT_COLUMNS[sort_by], table.id,
                           descending, after, limit, identified_by=identified_by)
-        return [Listed(json.loads(document), (sort_value, tie_breaker)) for document, sort_value, tie_breaker in rows]
+        return [Listed(json_text.loads(document), (sort_value, tie_breaker)) for document, sort_value, tie_breaker in rows]

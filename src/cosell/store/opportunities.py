@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from sqlalchemy import bindparam, insert, select, update
 
+from cosell import json_text
 from cosell.store.execution import Query
 from cosell.store.schema import opportunities, to_ms
 
@@ -30,9 +30,6 @@ _AWAITING_REVIEW = Query(
     .order_by(opportunities.c.last_modified_ms).limit(bindparam("limit")))
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one a call
-
-
 def _key(account_id: str, catalog: str, opportunity_id: str) -> dict:
     return {"key_catalog": catalog, "key_id": opportunity_id, "key_account": account_id}
 
@@ -45,7 +42,7 @@ def _indexed_columns(opportunity: dict) -> dict:
         "review_status": life_cycle.get("ReviewStatus"),
         "company_name": account.get("CompanyName"),
         "target_close_date": life_cycle.get("TargetCloseDate"),
-        "document": _COMPACT.encode(opportunity),
+        "document": json_text.compact(opportunity),
     }
 
 
@@ -75,7 +72,7 @@ class OpportunityQueries:
 
     def get_opportunity(self, account_id: str, catalog: str, opportunity_id: str) -> dict | None:
         document = self._db.value(_GET, _key(account_id, catalog, opportunity_id))
-        return None if document is None else json.loads(document)
+        return None if document is None else json_text.loads(document)
 
     def opportunity_exists(self, account_id: str, catalog: str, opportunity_id: str) -> bool:
         return self._db.value(_EXISTS, _key(account_id, catalog, opportunity_id)) is not None

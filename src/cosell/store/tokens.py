@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import sqlite
 
+from cosell import json_text
 from cosell.store.execution import Query
 from cosell.store.schema import client_tokens, id_counters, to_ms
 
@@ -47,7 +47,7 @@ class TokenQueries:
         """(request_hash, response) remembered for this token, or None."""
         rows = self._db.tuples(_FIND_TOKEN, {"account_id": account_id, "catalog": catalog, "operation": operation,
                                              "token": token})
-        return (rows[0][0], json.loads(rows[0][1])) if rows else None
+        return (rows[0][0], json_text.loads(rows[0][1])) if rows else None
 
     def remember_client_token(self, account_id: str, catalog: str, operation: str, token: str,
                               request_hash: str, response: dict, now: dt.datetime) -> None:
@@ -55,7 +55,7 @@ class TokenQueries:
         try:
             self._db.execute(_REMEMBER_TOKEN, {
                 "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
-                "request_hash": request_hash, "response": json.dumps(response), "created_ms": to_ms(now)})
+                "request_hash": request_hash, "response": json_text.compact(response), "created_ms": to_ms(now)})
         except self._db.integrity_error:
             raise ClientTokenTaken from None
 
