@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import logging
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -40,8 +42,6 @@ log = logging.getLogger("cosell.gateway")
 access_log = logging.getLogger("cosell.access")
 
 TARGET_PREFIX = "AWSPartnerCentralSelling."
-_UUID4_CLEARED = ~((0xF000 << 64) | (0xC000 << 48))  # the version nibble and the variant's two bits
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,10 @@ class Gateway:
         self.quotas = quotas or Quotas.from_settings(settings, store)
         self.faults = faults or Faults(store)
         self.authenticator = Authenticator(settings, store)
-        self._request_ids = random.Random()  # seeded from os.urandom
+        # Request ids: the text of a version-4 UUID whose first 20 digits are drawn once (uuid4) and
+        # whose last 12 count the requests, from a random start.
+        self._request_id_prefix = str(uuid.uuid4())[:24]
+        self._request_numbers = itertools.count(random.getrandbits(40))
         model = service_model()
         self._model = model
         self._operation_names = frozenset(model.operation_names)
@@ -195,11 +198,9 @@ class Gateway:
         return exchange
 
     def _new_request_id(self) -> str:
-        """A version-4 UUID, as AWS's x-amzn-RequestId, without uuid4()'s os.urandom call per request
-        (ids must be unique, not secret); the version and variant bits set and the text written as
-        uuid.UUID would, at a third of its cost."""
-        digits = "%032x" % (self._request_ids.getrandbits(128) & _UUID4_CLEARED | _UUID4_SET)
-        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+        """A UUID as AWS's x-amzn-RequestId is one, unique to the request (not secret, so no random
+        draw per request)."""
+        return f"{self._request_id_prefix}{next(self._request_numbers) & 0xFFFF_FFFF_FFFF:012x}"
 
     def _admit(self, exchange: "Exchange") -> None:
         raw, entry = exchange.raw, exchange.entry

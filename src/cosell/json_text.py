@@ -53,14 +53,14 @@ def compact(value: Any) -> str:
         return _STANDARD_COMPACT.encode(value)
 
 
-def canonical(value: Any) -> str:
-    """Exactly json.dumps(value, sort_keys=True, separators=(",", ":"), default=str), which
+def canonical(value: Any) -> bytes:
+    """Exactly json.dumps(value, sort_keys=True, separators=(",", ":"), default=str), in UTF-8: what
     ClientToken fingerprints are made of (stored: this text must never change). `value` must not
     hold floats."""
     try:
         text = orjson.dumps(value, default=str, option=_CANONICAL_OPTIONS)
     except TypeError:
-        return _STANDARD_CANONICAL.encode(value)
+        return _STANDARD_CANONICAL.encode(value).encode("utf-8")
     if not text.isascii() or b"\x7f" in text:  # json writes these as \u escapes (both escape the rest alike)
-        return _STANDARD_CANONICAL.encode(value)
-    return text.decode("ascii")
+        return _STANDARD_CANONICAL.encode(value).encode("utf-8")
+    return text

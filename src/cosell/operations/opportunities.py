@@ -33,7 +33,7 @@ def business_error(violations: list[Violation]) -> ValidationError:
 
 def request_fingerprint(request: dict) -> str:
     """Identifies a request body for ClientToken replay: same token + same fingerprint = same request."""
-    return hashlib.sha256(json_text.canonical(request).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json_text.canonical(request)).hexdigest()
 
 
 def remembered_response(tx, ctx, catalog: str, operation: str, token: str, fingerprint: str):
