@@ -36,7 +36,7 @@ def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
     submission = request["AwsSubmission"]
     involvement, visibility = submission["InvolvementType"], submission.get("Visibility", "Full")
 
-    def start(tx) -> dict:
+    def start(tx, remember) -> dict:
         stored = visible_opportunity(tx, ctx, catalog, request["Identifier"])
         status = stored["LifeCycle"]["ReviewStatus"]
         if status != lifecycle.PENDING_SUBMISSION:
@@ -60,6 +60,7 @@ def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
             save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
                  next_modified(stored, ctx.now))
         tx.insert_engagement_task(ctx.account_id, catalog, task, ctx.now)
+        remember(task)
         return task
 
     # Requests submitting one opportunity take turns, so that a repeat of this token finds its answer

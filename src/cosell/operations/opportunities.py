@@ -21,7 +21,6 @@ from cosell.domain.violations import Violation
 from cosell.protocol.errors import ConflictError, FieldError, NotFoundError, ValidationError
 from cosell.protocol.json10 import format_timestamp
 from cosell.protocol.validate import parse_timestamp
-from cosell.store import ClientTokenTaken
 
 CONFLICTING_CLIENT_TOKEN = "Conflicting client token submitted for a new request body."
 
@@ -46,27 +45,43 @@ def remembered_response(tx, ctx, catalog: str, operation: str, token: str, finge
     return response
 
 
+class _RememberedBefore(Exception):
+    """The ClientToken already has an answer: the work done for this request must be undone."""
+
+
 def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Callable, *,
-                lock_opportunity: str | None = None) -> dict:
-    """`work(tx)` in a write transaction, once per ClientToken (reference §4): a repeat with the same
-    body gets the first answer, one with another body a ConflictException, also when the two arrive
-    at once (the loser of the race finds the winner's answer). `lock_opportunity`: requests about
-    that opportunity take turns from the start, before the token is looked up (PostgreSQL; SQLite's
-    writers always take turns)."""
+                look_up_first: bool = True, lock_opportunity: str | None = None) -> dict:
+    """`work(tx, remember)` in a write transaction, once per ClientToken (reference §4): a repeat with
+    the same body gets the first answer, one with another body a ConflictException, also when the two
+    arrive at once (the loser of the race finds the winner's answer).
+
+    `work` calls `remember(answer)` once, and returns the answer. When the token has an answer already,
+    remember raises and everything the transaction wrote is undone. `look_up_first`: the token is
+    looked up before `work` starts, for an operation whose checks read state that the first request
+    changed (StartEngagementFromOpportunityTask). Otherwise `work` remembers its answer before any
+    check (CreateOpportunity), which spares the lookup of every new token. `lock_opportunity`:
+    requests about that opportunity take turns from the start (PostgreSQL; SQLite's writers always
+    take turns)."""
     catalog, token = request["Catalog"], request["ClientToken"]
+
     try:
         with ctx.store.write() as tx:
             if lock_opportunity is not None:
                 tx.lock_opportunity(ctx.account_id, catalog, lock_opportunity)
-            remembered = remembered_response(tx, ctx, catalog, operation, token, fingerprint)
-            if remembered is not None:
-                return remembered
-            response = work(tx)
-            tx.remember_client_token(ctx.account_id, catalog, operation, token, fingerprint, response, ctx.now)
-    except ClientTokenTaken:  # a concurrent request with this token committed first
+            if look_up_first:
+                remembered = remembered_response(tx, ctx, catalog, operation, token, fingerprint)
+                if remembered is not None:
+                    return remembered
+
+            def remember(answer: dict) -> None:
+                if not tx.remember_client_token(ctx.account_id, catalog, operation, token, fingerprint, answer,
+                                                ctx.now):
+                    raise _RememberedBefore
+
+            return work(tx, remember)
+    except _RememberedBefore:  # by an earlier request, or a concurrent one that committed first
         with ctx.store.read() as tx:
             return remembered_response(tx, ctx, catalog, operation, token, fingerprint)
-    return response
 
 
 def create_opportunity(ctx, request: dict) -> dict:
@@ -81,12 +96,15 @@ def create_opportunity(ctx, request: dict) -> dict:
             return remembered
         raise business_error(violations)
 
-    def create(tx) -> dict:
+    def create(tx, remember) -> dict:
+        new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
+        now = format_timestamp(ctx.now)
+        answer = {"Id": new_id, "LastModifiedDate": now,
+                  "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier")}
+        remember(answer)
         parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
         if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
             raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
-        new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
-        now = format_timestamp(ctx.now)
         opportunity = new_opportunity(
             request,
             opportunity_id=new_id,
@@ -97,13 +115,9 @@ def create_opportunity(ctx, request: dict) -> dict:
         tx.insert_opportunity(ctx.account_id, opportunity, ctx.now, ctx.now)
         if request.get("Tags"):
             tx.put_tags(opportunity["Arn"], request["Tags"])
-        return {
-            "Id": new_id,
-            "LastModifiedDate": now,
-            "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier"),
-        }
+        return answer
 
-    return answer_once(ctx, "CreateOpportunity", request, fingerprint, create)
+    return answer_once(ctx, "CreateOpportunity", request, fingerprint, create, look_up_first=False)
 
 
 def visible_opportunity(tx, ctx, catalog: str, identifier: str) -> dict:

@@ -4,6 +4,5 @@ Everything is keyed by (account, catalog). SQLAlchemy Core; SQLite is the embedd
 """
 
 from cosell.store.sql import Store, StoreTransaction
-from cosell.store.tokens import ClientTokenTaken
 
-__all__ = ["ClientTokenTaken", "Store", "StoreTransaction"]
+__all__ = ["Store", "StoreTransaction"]

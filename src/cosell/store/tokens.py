@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cosell import json_text
 from cosell.store.execution import Query
@@ -20,6 +20,11 @@ _FIND_TOKEN = Query(select(client_tokens.c.request_hash, client_tokens.c.respons
     client_tokens.c.token == bindparam("token"),
 ))
 _REMEMBER_TOKEN = Query(insert(client_tokens))
+# Where the database can skip a row whose key is taken (a concurrent transaction's row is waited for).
+_REMEMBER_NEW_TOKEN = {
+    "sqlite": Query(sqlite.insert(client_tokens).on_conflict_do_nothing()),
+    "postgresql": Query(postgresql.insert(client_tokens).on_conflict_do_nothing()),
+}
 _NEXT_NUMBER = Query(update(id_counters).where(id_counters.c.name == bindparam("counter"))
                      .values(last_value=id_counters.c.last_value + 1).returning(id_counters.c.last_value))
 _FIRST_NUMBER = Query(insert(id_counters))
@@ -29,11 +34,6 @@ _counter_upsert = sqlite.insert(id_counters)
 _SAVE_LAST_NUMBER = Query(_counter_upsert.on_conflict_do_update(
     index_elements=[id_counters.c.name],
     set_={"last_value": func.max(id_counters.c.last_value, _counter_upsert.excluded.last_value)}))
-
-
-class ClientTokenTaken(Exception):
-    """A concurrent transaction remembered the same token first and has committed (PostgreSQL, where
-    write transactions are not serialized): this one must roll back, and its request is a repeat."""
 
 
 class TokenQueries:
@@ -50,14 +50,15 @@ class TokenQueries:
         return (rows[0][0], json_text.loads(rows[0][1])) if rows else None
 
     def remember_client_token(self, account_id: str, catalog: str, operation: str, token: str,
-                              request_hash: str, response: dict, now: dt.datetime) -> None:
-        """Raises ClientTokenTaken when a concurrent transaction has remembered the token."""
-        try:
-            self._db.execute(_REMEMBER_TOKEN, {
-                "account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
-                "request_hash": request_hash, "response": json_text.compact(response), "created_ms": to_ms(now)})
-        except self._db.integrity_error:
-            raise ClientTokenTaken from None
+                              request_hash: str, response: dict, now: dt.datetime) -> bool:
+        """Remembers the token's answer; False, and nothing written, when the token is remembered
+        already (also by a concurrent transaction, once that has committed)."""
+        row = {"account_id": account_id, "catalog": catalog, "operation": operation, "token": token,
+               "request_hash": request_hash, "response": json_text.compact(response), "created_ms": to_ms(now)}
+        statement = _REMEMBER_NEW_TOKEN.get(self._db.dialect.name)
+        if statement is None:
+            return self._db.insert_if_absent(_REMEMBER_TOKEN, row)
+        return self._db.execute(statement, row).rowcount == 1
 
     def next_number(self, name: str) -> int:
         """The counter's next number: FIRST_NUMBER, then one more each time; a transaction that is
