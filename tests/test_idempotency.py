@@ -3,13 +3,17 @@ requests at once, to one server process or several, make exactly one opportunity
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.config import Config
+
+from cosell.gateway import RawRequest
 
 from conftest import CREDENTIALS, LiveServer
 from opportunity_requests import minimal, submittable
@@ -115,3 +119,28 @@ def test_identical_submissions_to_two_processes_at_once_make_one_task(two_proces
                "AwsSubmission": {"InvolvementType": "Co-Sell"}}
     answers = all_at_once(two_processes, lambda c: c.start_engagement_from_opportunity_task(**request))
     assert {(a["TaskId"], a["TaskStatus"]) for a in answers} == {(answers[0]["TaskId"], "COMPLETE")}
+
+
+def _create(body: dict) -> RawRequest:
+    return RawRequest("POST", "/", {"x-amz-target": "AWSPartnerCentralSelling.CreateOpportunity",
+                                    "content-type": "application/x-amz-json-1.0"}, json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("same_body", [True, False])
+def test_a_repeat_in_the_same_group_commit_gets_the_first_answer(in_process, same_body):
+    """Requests on one event loop share a group commit: a repeat of a token whose first request is in
+    that batch, not yet committed, still gets its answer (or the conflict), never an empty one."""
+    gateway, _client = in_process
+    first = minimal()
+    repeat = copy.deepcopy(first) if same_body else minimal(ClientToken=first["ClientToken"],
+                                                             PartnerOpportunityIdentifier="crm-other")
+
+    async def both():
+        return await asyncio.gather(gateway.handle_async(_create(first)), gateway.handle_async(_create(repeat)))
+
+    answers = [(response.status, json.loads(response.body)) for response in asyncio.run(both())]
+    assert answers[0][0] == 200 and answers[0][1]["Id"].startswith("O")
+    if same_body:
+        assert answers[1] == answers[0]
+    else:
+        assert answers[1][0] == 400 and answers[1][1]["__type"] == "ConflictException"

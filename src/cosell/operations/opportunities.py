@@ -79,8 +79,8 @@ def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Call
                     raise _RememberedBefore
 
             return work(tx, remember)
-    except _RememberedBefore:  # by an earlier request, or a concurrent one that committed first
-        with ctx.store.read() as tx:
+    except _RememberedBefore:  # by an earlier request, or by one whose writes are not durable yet:
+        with ctx.store.write() as tx:  # read as a writer, so that this answer waits for those writes
             return remembered_response(tx, ctx, catalog, operation, token, fingerprint)
 
 
