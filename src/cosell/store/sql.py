@@ -167,6 +167,62 @@ class Batch:
                 pass
 
 
+class _WriteUnit:
+    """GroupCommitWriter.unit: holds the writer from __enter__ to __exit__; the unit's writes are
+    undone if its block raises, and its batch is awaited (or, under deferred_commits, collected) if
+    not. (A class, not a @contextmanager generator: it wraps every write.)"""
+
+    __slots__ = ("_writer", "_batch", "_opens_batch", "_counters")
+
+    def __init__(self, writer: GroupCommitWriter):
+        self._writer = writer
+
+    def __enter__(self) -> "StoreTransaction":
+        writer = self._writer
+        writer._lock.acquire()
+        try:
+            if writer._closed:
+                raise RuntimeError("the store is closed")
+            batch = writer._batch
+            self._opens_batch = batch is None
+            if batch is None:
+                writer._connection.execute("BEGIN IMMEDIATE")
+                batch = writer._batch = Batch()
+            self._batch = batch
+            batch.units += 1
+            writer._connection.execute("SAVEPOINT unit")
+        except BaseException:
+            if self._opens_batch and writer._batch is not None:
+                writer._schedule_commit(writer._batch)  # the batch (and its lock) must not stay open
+            writer._lock.release()
+            raise
+        self._counters = batch.counters.copy()
+        return StoreTransaction(writer._database, batch.counters)
+
+    def __exit__(self, exc_type, _exc, _traceback) -> bool:
+        writer, batch = self._writer, self._batch
+        try:
+            if exc_type is None:
+                writer._connection.execute("RELEASE SAVEPOINT unit")
+            else:
+                writer._connection.execute("ROLLBACK TO SAVEPOINT unit")
+                writer._connection.execute("RELEASE SAVEPOINT unit")
+                batch.counters = self._counters  # the numbers it took are given back with its writes
+        finally:
+            if self._opens_batch:  # even if this unit left nothing: the batch (and its lock) must not stay open
+                writer._schedule_commit(batch)
+            if batch.units == writer._last_batch_units:
+                writer._commit_soon(batch)
+            writer._lock.release()
+        if exc_type is None:
+            deferred = _DEFERRED_COMMITS.get()
+            if deferred is not None:
+                deferred.append(batch)
+            else:
+                batch.result()
+        return False
+
+
 def _settle(waiters: list[asyncio.Future], error: BaseException | None) -> None:
     for waiter in waiters:
         if not waiter.done():
@@ -207,39 +263,9 @@ class GroupCommitWriter:
         self._syncer = threading.Thread(target=self._sync_batches, name="cosell-group-commit", daemon=True)
         self._syncer.start()
 
-    @contextmanager
-    def unit(self) -> Iterator["StoreTransaction"]:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the store is closed")
-            connection = self._connection
-            opens_batch = self._batch is None
-            if opens_batch:
-                connection.execute("BEGIN IMMEDIATE")
-                self._batch = Batch()
-            batch = self._batch
-            batch.units += 1
-            connection.execute("SAVEPOINT unit")
-            counters = batch.counters.copy()
-            try:
-                yield StoreTransaction(self._database, batch.counters)
-            except BaseException:
-                connection.execute("ROLLBACK TO SAVEPOINT unit")
-                connection.execute("RELEASE SAVEPOINT unit")
-                batch.counters = counters  # the numbers it took are given back with its writes
-                raise
-            else:
-                connection.execute("RELEASE SAVEPOINT unit")
-            finally:
-                if opens_batch:  # even if this unit left nothing: the batch (and its lock) must not stay open
-                    self._schedule_commit(batch)
-                if batch.units == self._last_batch_units:
-                    self._commit_soon(batch)
-        deferred = _DEFERRED_COMMITS.get()
-        if deferred is not None:
-            deferred.append(batch)
-        else:
-            batch.result()
+    def unit(self) -> "_WriteUnit":
+        """`with writer.unit() as tx:` one write unit, in a savepoint of the open batch."""
+        return _WriteUnit(self)
 
     def _schedule_commit(self, batch: "Batch") -> None:
         """Under the lock, as the batch opens: who commits it, and when (class doc)."""
