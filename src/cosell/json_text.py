@@ -33,9 +33,9 @@ def loads(text: str) -> Any:
 
 
 def read_if_plain(data: bytes) -> Any:
-    """What json.loads reads from UTF-8 `data` (its strict mode: no NaN, no Infinity, no lone
-    surrogates), when orjson can say it; None otherwise: `data` is not JSON, or may read otherwise.
-    For request bodies, whose errors json10.parse_body leaves json to tell."""
+    """What json.loads reads from UTF-8 `data`, when orjson reads the same; None when orjson refuses
+    `data` (not JSON, or NaN, Infinity, a lone surrogate, a number out of range) or may read it
+    otherwise (a long integer). For request bodies: json10.parse_body leaves the refusals to json."""
     if _NINETEEN_DIGITS in data.translate(_DIGITS_AS_ONES):
         return None
     try:

@@ -24,6 +24,8 @@ import hmac
 import json
 from typing import Any, Mapping
 
+from cosell import json_text
+
 VERSION = 1
 MAC_BYTES = hashlib.sha256().digest_size
 
@@ -41,9 +43,8 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} has no canonical form in a query fingerprint")
 
 
-# The JSON texts json.dumps would write, with the encoders built once instead of on every call.
+# The JSON text json.dumps would write, with the encoder built once instead of on every call.
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=_canonical)
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def query_fingerprint(query: Mapping[str, Any]) -> str:
@@ -58,7 +59,7 @@ def _sign(key: bytes, payload: bytes) -> bytes:
 
 
 def encode_token(key: bytes, operation: str, fingerprint: str, position: Position) -> str:
-    payload = _COMPACT_JSON.encode([VERSION, operation, fingerprint, *position]).encode("utf-8")
+    payload = json_text.compact([VERSION, operation, fingerprint, *position]).encode("utf-8")
     return base64.urlsafe_b64encode(payload + _sign(key, payload)).decode("ascii").rstrip("=")
 
 
