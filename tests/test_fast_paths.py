@@ -450,17 +450,14 @@ def stored_and_updated(draw):
         return old, copy.deepcopy(old)
     new = copy.deepcopy(old)
     for _ in range(draw(st.integers(1, 3))):
-        targets = test_fuzz.paths(new)
-        if not targets:
+        slot = test_fuzz.drawn_slot(draw, new)
+        if slot is None:
             break
-        path = draw(st.sampled_from(targets))
-        parent = new
-        for part in path[:-1]:
-            parent = parent[part]
+        parent, last = slot
         if draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
+            del parent[last]
         else:
-            parent[path[-1]] = draw(DOCUMENTS)
+            parent[last] = draw(DOCUMENTS)
     return old, new
 
 

@@ -359,18 +359,27 @@ def paths(document, prefix=()):
     return found
 
 
+def drawn_slot(draw, document):
+    """(container, key or index) of a member or list item of `document` drawn at random; None when
+    it has none."""
+    targets = paths(document)
+    if not targets:
+        return None
+    path = draw(st.sampled_from(targets))
+    parent = document
+    for part in path[:-1]:
+        parent = parent[part]
+    return parent, path[-1]
+
+
 @st.composite
 def mutated(draw, document: dict):
     document = copy.deepcopy(document)
     for _ in range(draw(st.integers(1, 4))):
-        targets = paths(document)
-        if not targets:
+        slot = drawn_slot(draw, document)
+        if slot is None:
             break
-        path = draw(st.sampled_from(targets))
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        last = path[-1]
+        parent, last = slot
         action = draw(st.sampled_from(["replace", "replace", "drop", "unknown", "wrap", "empty"]))
         if action == "drop":
             del parent[last]
