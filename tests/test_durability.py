@@ -128,3 +128,58 @@ def test_a_batch_that_cannot_be_made_durable_is_a_500(tmp_path, monkeypatch, pat
         assert response.headers["x-amzn-RequestId"] in body["Message"]
     finally:
         store.close()
+
+
+@sqlite_only("the group commit's batches")
+def test_a_create_that_fails_after_writing_undoes_its_whole_group_commit(tmp_path, monkeypatch, caplog):
+    """CreateOpportunity writes without a savepoint of its own (all its checks come first): if it fails
+    after writing anyway (here: storing the opportunity), the batch it shares with another create is
+    rolled back, so neither is acknowledged and nothing of either is kept; both can be sent again."""
+    import asyncio
+    import json
+
+    from cosell.gateway import Gateway, RawRequest
+    from cosell.settings import Settings
+    from cosell.store import Store
+
+    def create_request(body: dict) -> RawRequest:
+        return RawRequest("POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
+                                        "x-amz-target": "AWSPartnerCentralSelling.CreateOpportunity"},
+                          json.dumps(body).encode())
+
+    store = Store(database_url(tmp_path))
+    try:
+        gateway = Gateway(Settings(data_dir=tmp_path), store)
+        first, second = minimal(), minimal()
+        original, inserts = StoreTransaction.insert_opportunity, []
+
+        def second_insert_fails(self, *args, **kwargs):
+            inserts.append(args)
+            if len(inserts) == 2:
+                raise RuntimeError("disk on fire")
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(StoreTransaction, "insert_opportunity", second_insert_fails)
+
+        async def both_at_once():  # one event loop: the two creates join one batch
+            return await asyncio.gather(gateway.handle_async(create_request(first)),
+                                        gateway.handle_async(create_request(second)))
+
+        responses = asyncio.run(both_at_once())
+        assert len(inserts) == 2
+        for response in responses:
+            body = json.loads(response.body)
+            assert (response.status, body["__type"]) == (500, "InternalServerException")
+        assert "disk on fire" in caplog.text
+
+        monkeypatch.undo()
+        again = [json.loads(gateway.handle(create_request(body)).body) for body in (first, second)]
+        # No number, token or row of the undone batch was kept: the ids start over, and there are two.
+        assert [answer["Id"] for answer in again] == ["O1000000", "O1000001"]
+        listed = json.loads(gateway.handle(RawRequest(
+            "POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
+                          "x-amz-target": "AWSPartnerCentralSelling.ListOpportunities"},
+            b'{"Catalog": "Sandbox"}')).body)
+        assert sorted(summary["Id"] for summary in listed["OpportunitySummaries"]) == ["O1000000", "O1000001"]
+    finally:
+        store.close()

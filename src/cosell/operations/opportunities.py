@@ -50,7 +50,8 @@ class _RememberedBefore(Exception):
 
 
 def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Callable, *,
-                look_up_first: bool = True, lock_opportunity: str | None = None) -> dict:
+                look_up_first: bool = True, lock_opportunity: str | None = None,
+                checks_before_writes: bool = False) -> dict:
     """`work(tx, remember)` in a write transaction, once per ClientToken (reference §4): a repeat with
     the same body gets the first answer, one with another body a ConflictException, also when the two
     arrive at once (the loser of the race finds the winner's answer).
@@ -61,11 +62,12 @@ def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Call
     changed (StartEngagementFromOpportunityTask). Otherwise `work` remembers its answer before any
     check (CreateOpportunity), which spares the lookup of every new token. `lock_opportunity`:
     requests about that opportunity take turns from the start (PostgreSQL; SQLite's writers always
-    take turns)."""
+    take turns). `checks_before_writes`: `work` can only fail before its first write (remember
+    included), so its transaction needs no savepoint of its own (Store.write)."""
     catalog, token = request["Catalog"], request["ClientToken"]
 
     try:
-        with ctx.store.write() as tx:
+        with ctx.store.write(own_savepoint=not checks_before_writes) as tx:
             if lock_opportunity is not None:
                 tx.lock_opportunity(ctx.account_id, catalog, lock_opportunity)
             if look_up_first:
@@ -97,14 +99,16 @@ def create_opportunity(ctx, request: dict) -> dict:
         raise business_error(violations)
 
     def create(tx, remember) -> dict:
+        # Every check before the first write (answer_once's checks_before_writes). The parent is looked
+        # up before the token is: opportunities are never deleted, so a repeat finds it as the first did.
+        parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
+        if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
+            raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
         new_id = opportunity_id(tx.next_number(f"opportunity/{catalog}"))
         now = format_timestamp(ctx.now)
         answer = {"Id": new_id, "LastModifiedDate": now,
                   "PartnerOpportunityIdentifier": request.get("PartnerOpportunityIdentifier")}
-        remember(answer)
-        parent = (request.get("Project") or {}).get("RelatedOpportunityIdentifier")
-        if parent is not None and not tx.opportunity_exists(ctx.account_id, catalog, parent):
-            raise NotFoundError(f"Project.RelatedOpportunityIdentifier {parent} was not found in catalog {catalog}.")
+        remember(answer)  # the first write; raises, having written nothing, when the token has an answer
         opportunity = new_opportunity(
             request,
             opportunity_id=new_id,
@@ -117,7 +121,8 @@ def create_opportunity(ctx, request: dict) -> dict:
             tx.put_tags(opportunity["Arn"], request["Tags"])
         return answer
 
-    return answer_once(ctx, "CreateOpportunity", request, fingerprint, create, look_up_first=False)
+    return answer_once(ctx, "CreateOpportunity", request, fingerprint, create, look_up_first=False,
+                       checks_before_writes=True)
 
 
 def visible_opportunity(tx, ctx, catalog: str, identifier: str) -> dict:
