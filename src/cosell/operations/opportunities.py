@@ -59,8 +59,8 @@ def answer_once(ctx, operation: str, request: dict, fingerprint: str, work: Call
     `work` calls `remember(answer)` once, and returns the answer. When the token has an answer already,
     remember raises and everything the transaction wrote is undone. `look_up_first`: the token is
     looked up before `work` starts, for an operation whose checks read state that the first request
-    changed (StartEngagementFromOpportunityTask). Otherwise `work` remembers its answer before any
-    check (CreateOpportunity), which spares the lookup of every new token. `lock_opportunity`:
+    changed (StartEngagementFromOpportunityTask). Otherwise `work` remembers its answer as its first
+    write, before it writes anything else (CreateOpportunity), which spares the lookup of every new token. `lock_opportunity`:
     requests about that opportunity take turns from the start (PostgreSQL; SQLite's writers always
     take turns). `checks_before_writes`: `work` can only fail before its first write (remember
     included), so its transaction needs no savepoint of its own (Store.write)."""
