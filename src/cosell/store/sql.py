@@ -6,12 +6,13 @@ a connection of its own, kept open; the process writes on one connection (below)
 take a pooled connection per transaction.
 
 On SQLite, writes are group-committed: every write unit runs, one after another, inside a SAVEPOINT
-of one shared transaction on the process's writer connection, and that transaction is committed once
-for all the units that joined it (by the event loop, or the syncer thread: GroupCommitWriter). The transaction begins IMMEDIATE, so writers in other
-processes wait for it instead of racing. A unit's `with store.write()` block only returns (or,
-under deferred_commits, its batch only settles) once the batch is on disk, so nothing is
-acknowledged before it is durable; a unit that raises rolls back to its savepoint and leaves
-nothing; a failed commit fails every unit of the batch.
+of one shared transaction on the process's writer connection (or without one: _WriteUnit), and that
+transaction is committed once for all the units that joined it (by the event loop, or the syncer
+thread: GroupCommitWriter). The transaction begins IMMEDIATE, so writers in other processes wait
+for it instead of racing. A unit's `with store.write()` block only returns (or, under
+deferred_commits, its batch only settles) once the batch is on disk, so nothing is acknowledged
+before it is durable; a unit that raises leaves nothing (its savepoint is rolled back, or, if it
+had none and had written, its whole batch); a failed commit fails every unit of the batch.
 
 The fsync happens outside the writer's lock, so the next batch's units can run while the last one
 is being synced: the writer connection commits with synchronous=NORMAL (the WAL frames reach the OS)
