@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import LiveServer, database_url, sqlite_only
-from cosell.store.sql import StoreTransaction
+from conftest import LiveServer, sqlite_only
+from cosell.gateway import RawRequest
+from cosell.store.sql import GroupCommitWriter, StoreTransaction
 from opportunity_requests import minimal
+
+
+def api_request(operation: str, body: dict) -> RawRequest:
+    """A request as the server hands it to the gateway (for tests that drive handle_async themselves)."""
+    return RawRequest("POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
+                                    "x-amz-target": f"AWSPartnerCentralSelling.{operation}"},
+                      json.dumps(body).encode())
 
 
 def test_acknowledged_creates_survive_kill_9(tmp_path):
@@ -77,109 +87,73 @@ def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_p
 
 @sqlite_only("the group commit's fsync")
 @pytest.mark.parametrize("path", ["handle", "handle_async", "handle_async, synced on the loop"])
-def test_a_batch_that_cannot_be_made_durable_is_a_500(tmp_path, monkeypatch, path):
+def test_a_batch_that_cannot_be_made_durable_is_a_500(in_process, monkeypatch, path):
     """Both request paths (in-process and server) answer an AWS-shaped 500 when the group commit's
     fsync fails: the write is never acknowledged (whether it survives a crash is then unknown). On an
     event loop that has nothing else to do, the loop fsyncs its batches itself; the same holds there."""
-    import asyncio
-    import json
+    gateway, _client = in_process
+    failing_syncs_on = []
 
-    from cosell.gateway import Gateway, RawRequest
-    from cosell.settings import Settings
-    from cosell.store import Store
-    from cosell.store.sql import GroupCommitWriter
+    def failing_sync(_writer):
+        failing_syncs_on.append(threading.current_thread())
+        return OSError(5, "Input/output error")
 
-    def create_request():
-        return RawRequest("POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
-                                        "x-amz-target": "AWSPartnerCentralSelling.CreateOpportunity"},
-                          json.dumps(minimal()).encode())
+    if path == "handle":
+        monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
+        response = gateway.handle(api_request("CreateOpportunity", minimal()))
+    else:
+        async def serve() -> list:
+            responses = []
+            if path == "handle_async, synced on the loop":
+                # Lone requests: the syncer sees the loop idle while it syncs, so the loop takes over.
+                for _ in range(2):
+                    responses.append(await gateway.handle_async(api_request("CreateOpportunity", minimal())))
+                monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
+            else:
+                monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
+            responses.append(await gateway.handle_async(api_request("CreateOpportunity", minimal())))
+            return responses
 
-    store = Store(database_url(tmp_path))
-    try:
-        gateway = Gateway(Settings(data_dir=tmp_path), store)
-        failing_syncs_on = []
-
-        def failing_sync(_writer):
-            failing_syncs_on.append(threading.current_thread())
-            return OSError(5, "Input/output error")
-
-        if path == "handle":
-            monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
-            response = gateway.handle(create_request())
-        else:
-            async def serve() -> list:
-                responses = []
-                if path == "handle_async, synced on the loop":
-                    # Lone requests: the syncer sees the loop idle while it syncs, so the loop takes over.
-                    for _ in range(2):
-                        responses.append(await gateway.handle_async(create_request()))
-                    monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
-                else:
-                    monkeypatch.setattr(GroupCommitWriter, "_sync", failing_sync)
-                responses.append(await gateway.handle_async(create_request()))
-                return responses
-
-            *earlier, response = asyncio.run(serve())
-            assert [r.status for r in earlier] == [200] * len(earlier)
-            synced_on_the_loop = failing_syncs_on == [threading.main_thread()]
-            assert synced_on_the_loop == (path == "handle_async, synced on the loop")
-        body = json.loads(response.body)
-        assert (response.status, body["__type"]) == (500, "InternalServerException")
-        assert response.headers["x-amzn-RequestId"] in body["Message"]
-    finally:
-        store.close()
+        *earlier, response = asyncio.run(serve())
+        assert [r.status for r in earlier] == [200] * len(earlier)
+        synced_on_the_loop = failing_syncs_on == [threading.main_thread()]
+        assert synced_on_the_loop == (path == "handle_async, synced on the loop")
+    body = json.loads(response.body)
+    assert (response.status, body["__type"]) == (500, "InternalServerException")
+    assert response.headers["x-amzn-RequestId"] in body["Message"]
 
 
 @sqlite_only("the group commit's batches")
-def test_a_create_that_fails_after_writing_undoes_its_whole_group_commit(tmp_path, monkeypatch, caplog):
+def test_a_create_that_fails_after_writing_undoes_its_whole_group_commit(in_process, monkeypatch, caplog):
     """CreateOpportunity writes without a savepoint of its own (all its checks come first): if it fails
     after writing anyway (here: storing the opportunity), the batch it shares with another create is
     rolled back, so neither is acknowledged and nothing of either is kept; both can be sent again."""
-    import asyncio
-    import json
+    gateway, _client = in_process
+    first, second = minimal(), minimal()
+    original, inserts = StoreTransaction.insert_opportunity, []
 
-    from cosell.gateway import Gateway, RawRequest
-    from cosell.settings import Settings
-    from cosell.store import Store
+    def second_insert_fails(self, *args, **kwargs):
+        inserts.append(args)
+        if len(inserts) == 2:
+            raise RuntimeError("disk on fire")
+        return original(self, *args, **kwargs)
 
-    def create_request(body: dict) -> RawRequest:
-        return RawRequest("POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
-                                        "x-amz-target": "AWSPartnerCentralSelling.CreateOpportunity"},
-                          json.dumps(body).encode())
+    monkeypatch.setattr(StoreTransaction, "insert_opportunity", second_insert_fails)
 
-    store = Store(database_url(tmp_path))
-    try:
-        gateway = Gateway(Settings(data_dir=tmp_path), store)
-        first, second = minimal(), minimal()
-        original, inserts = StoreTransaction.insert_opportunity, []
+    async def both_at_once():  # one event loop: the two creates join one batch
+        return await asyncio.gather(gateway.handle_async(api_request("CreateOpportunity", first)),
+                                    gateway.handle_async(api_request("CreateOpportunity", second)))
 
-        def second_insert_fails(self, *args, **kwargs):
-            inserts.append(args)
-            if len(inserts) == 2:
-                raise RuntimeError("disk on fire")
-            return original(self, *args, **kwargs)
+    responses = asyncio.run(both_at_once())
+    assert len(inserts) == 2
+    for response in responses:
+        body = json.loads(response.body)
+        assert (response.status, body["__type"]) == (500, "InternalServerException")
+    assert "disk on fire" in caplog.text
 
-        monkeypatch.setattr(StoreTransaction, "insert_opportunity", second_insert_fails)
-
-        async def both_at_once():  # one event loop: the two creates join one batch
-            return await asyncio.gather(gateway.handle_async(create_request(first)),
-                                        gateway.handle_async(create_request(second)))
-
-        responses = asyncio.run(both_at_once())
-        assert len(inserts) == 2
-        for response in responses:
-            body = json.loads(response.body)
-            assert (response.status, body["__type"]) == (500, "InternalServerException")
-        assert "disk on fire" in caplog.text
-
-        monkeypatch.undo()
-        again = [json.loads(gateway.handle(create_request(body)).body) for body in (first, second)]
-        # No number, token or row of the undone batch was kept: the ids start over, and there are two.
-        assert [answer["Id"] for answer in again] == ["O1000000", "O1000001"]
-        listed = json.loads(gateway.handle(RawRequest(
-            "POST", "/", {"content-type": "application/x-amz-json-1.0", "host": "x",
-                          "x-amz-target": "AWSPartnerCentralSelling.ListOpportunities"},
-            b'{"Catalog": "Sandbox"}')).body)
-        assert sorted(summary["Id"] for summary in listed["OpportunitySummaries"]) == ["O1000000", "O1000001"]
-    finally:
-        store.close()
+    monkeypatch.undo()
+    again = [json.loads(gateway.handle(api_request("CreateOpportunity", body)).body) for body in (first, second)]
+    # No number, token or row of the undone batch was kept: the ids start over, and there are two.
+    assert [answer["Id"] for answer in again] == ["O1000000", "O1000001"]
+    listed = json.loads(gateway.handle(api_request("ListOpportunities", {"Catalog": "Sandbox"})).body)
+    assert sorted(summary["Id"] for summary in listed["OpportunitySummaries"]) == ["O1000000", "O1000001"]
