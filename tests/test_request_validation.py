@@ -75,3 +75,26 @@ def test_boto3_fills_in_the_client_token(client):
 def test_unicode_tag_keys_match_letter_classes(client):
     request = minimal(Tags=[{"Key": "Équipe", "Value": "Ventes Zürich"}])
     assert client.create_opportunity(**request)["Id"]
+
+
+def _operations_with_a_catalog() -> list[str]:
+    from cosell.operations import OPERATIONS
+    from cosell.protocol.model import service_model
+
+    model = service_model()
+    return [name for name in OPERATIONS if "Catalog" in model.operation_model(name).input_shape.members]
+
+
+@pytest.mark.parametrize("operation", _operations_with_a_catalog())
+@pytest.mark.parametrize("catalog, code", [("Sand box", "INVALID_STRING_FORMAT"), ("Sandbox1", "INVALID_STRING_FORMAT"),
+                                           ("", "INVALID_STRING_FORMAT"), ("Production", "INVALID_ENUM_VALUE")])
+def test_catalog_pattern_comes_before_its_allowlist(raw_client, operation, catalog, code):
+    """Catalog's model pattern is [a-zA-Z]+; only a well-formed value outside AWS|Sandbox is an enum error."""
+    from botocore import xform_name
+
+    with pytest.raises(ClientError) as raised:
+        getattr(raw_client, xform_name(operation))(Catalog=catalog)
+    error = raised.value.response
+    assert error["Error"]["Code"] == "ValidationException"
+    assert error["Reason"] == "REQUEST_VALIDATION_FAILED"
+    assert [e["Code"] for e in error["ErrorList"] if e["FieldName"] == "catalog"] == [code]

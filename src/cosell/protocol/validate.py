@@ -50,7 +50,12 @@ PATTERN_CHECKED_BY_BUSINESS_RULE = {("ExpectedCustomerSpend", "EstimationUrl")}
 # These keep their null in the cleaned request.
 NULL_IS_MEANINGFUL = {("Project", "ExpectedContractDuration")}
 
-# Value lists the model documents but does not declare as an enum, with their source.
+# Value lists the model documents but does not declare as an enum, with their source. Such a list is
+# checked after the shape's own length and pattern: a value that breaks the model's pattern is a
+# pattern violation (INVALID_STRING_FORMAT) like any other, and only a well-formed value outside the
+# list gets the list's answer (INVALID_ENUM_VALUE). Choice: the model declares the pattern and only
+# documents the list, so the declared rule is applied first (`Sand box` and `Sandbox1` break
+# Catalog's `[a-zA-Z]+`; `Production` is well-formed and not a catalog).
 DOCUMENTED_ENUMS = {
     # Catalog: "a string value from a predefined list: AWS or Sandbox" (model doc, every operation).
     "CatalogIdentifier": ("AWS", "Sandbox"),
@@ -104,8 +109,10 @@ def _compiled_pattern(pattern: str):
 
 
 def _string_validator(shape: Shape, check_pattern: bool) -> Validator:
-    values = shape.enum or DOCUMENTED_ENUMS.get(shape.name)
-    enum = frozenset(values) if values else None
+    model_enum = frozenset(shape.enum) if shape.enum else None
+    documented = DOCUMENTED_ENUMS.get(shape.name) if model_enum is None else None
+    documented_enum = frozenset(documented) if documented else None
+    values = shape.enum or documented
     listed = ", ".join(values) if values and len(values) <= 30 else None
     pattern = shape.metadata.get("pattern") if check_pattern else None
     matcher = _compiled_pattern(pattern).fullmatch if pattern else None
@@ -113,13 +120,16 @@ def _string_validator(shape: Shape, check_pattern: bool) -> Validator:
     max_len = shape.metadata.get("max")
     sensitive = shape.metadata.get("sensitive", False)
 
+    def not_listed(value, path, errors):
+        hint = f" Valid values: {listed}." if listed else f" It must be one of the {shape.name} values."
+        return _error(errors, path, "INVALID_ENUM_VALUE",
+                      f"Value '{shown_value(value)}' at {shown_path(path)} is not a valid value.{hint}")
+
     def validate(value, path, errors):
         if not isinstance(value, str):
             return _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must be a string.")
-        if enum is not None and value not in enum:
-            hint = f" Valid values: {listed}." if listed else f" It must be one of the {shape.name} values."
-            return _error(errors, path, "INVALID_ENUM_VALUE",
-                          f"Value '{shown_value(value)}' at {shown_path(path)} is not a valid value.{hint}")
+        if model_enum is not None and value not in model_enum:
+            return not_listed(value, path, errors)
         if (min_len is not None and len(value) < min_len) or (max_len is not None and len(value) > max_len):
             return _error(errors, path, "INVALID_STRING_FORMAT",
                           f"{shown_path(path)} must be between {min_len or 0} and {max_len} characters long.")
@@ -127,6 +137,8 @@ def _string_validator(shape: Shape, check_pattern: bool) -> Validator:
             shown = "The value" if sensitive else f"Value '{shown_value(value)}'"
             return _error(errors, path, "INVALID_STRING_FORMAT",
                           f"{shown} at {shown_path(path)} does not match the required format {pattern}.")
+        if documented_enum is not None and value not in documented_enum:  # after the pattern: see DOCUMENTED_ENUMS
+            return not_listed(value, path, errors)
         return value
 
     return validate
