@@ -338,3 +338,42 @@ def test_closed_lost_needs_a_reason_and_then_freezes(client):
     request = update_from(closed)
     request["Project"]["Title"] = "Reopened?"
     assert fields(refusal(client.update_opportunity, **request)) == [("project.title", "INVALID_RESOURCE_STATE")]
+
+
+def test_sandbox_reviewer_update_is_applied_whole(client):
+    """A Sandbox UpdateOpportunity that plays AWS's reviewer may change more than the review: Stage moves to
+    Qualified with Approved, as AWS's "[Simulate] Approval from AWS" template sends it."""
+    opportunity_id = client.create_opportunity(**submittable(Project={**submittable()["Project"],
+                                                                     "OtherSolutionDescription": "Custom"}))["Id"]
+    assert submit(client, opportunity_id)["TaskStatus"] == "COMPLETE"
+    submitted = get(client, opportunity_id)
+
+    # The partner may not edit a Submitted opportunity, Stage included (ReviewStatus unchanged).
+    partner_edit = update_from(submitted, LifeCycle={**submitted["LifeCycle"], "Stage": "Qualified"})
+    assert fields(refusal(client.update_opportunity, **partner_edit)) == [("lifeCycle.reviewStatus",
+                                                                           "INVALID_RESOURCE_STATE")]
+    assert get(client, opportunity_id)["LifeCycle"]["Stage"] == "Prospect"
+
+    # AWS's reviewer approves and qualifies in one update.
+    review = update_from(submitted, LifeCycle={**submitted["LifeCycle"], "Stage": "Qualified", "ReviewStatus": "Approved",
+                                               "ReviewComments": "Looks good"})
+    client.update_opportunity(**review)
+    approved = get(client, opportunity_id)
+    assert approved["LifeCycle"]["ReviewStatus"] == "Approved"
+    assert approved["LifeCycle"]["Stage"] == "Qualified"
+    assert approved["LifeCycle"]["ReviewComments"] == "Looks good"
+
+    # The reviewer's update still answers to the review transitions: Approved cannot go back to In review.
+    again = update_from(approved, LifeCycle={**approved["LifeCycle"], "ReviewStatus": "In review"})
+    assert fields(refusal(client.update_opportunity, **again)) == [("lifeCycle.reviewStatus", "INVALID_RESOURCE_STATE")]
+
+
+def test_sandbox_reviewer_update_still_obeys_the_business_rules(client):
+    opportunity_id = client.create_opportunity(**submittable(Project={**submittable()["Project"],
+                                                                     "OtherSolutionDescription": "Custom"}))["Id"]
+    submit(client, opportunity_id)
+    submitted = get(client, opportunity_id)
+    # Committed needs a solution (R19), whoever moves the stage.
+    review = update_from(submitted, LifeCycle={**submitted["LifeCycle"], "Stage": "Committed", "ReviewStatus": "Approved"})
+    assert fields(refusal(client.update_opportunity, **review)) == [("lifeCycle.stage", "INVALID_VALUE")]
+    assert get(client, opportunity_id)["LifeCycle"]["ReviewStatus"] == "Submitted"

@@ -189,12 +189,17 @@ def update_opportunity(ctx, request: dict) -> dict:
         decision = _review_request(ctx, catalog, stored, request)
         updated = updated_opportunity(stored, request, format_timestamp(when))
 
-        violations = lifecycle.editability_violations(stored, updated)
         if decision is not None:
-            violations += lifecycle.review_violations(stored["LifeCycle"]["ReviewStatus"], decision)
-        elif stored["LifeCycle"]["ReviewStatus"] == lifecycle.ACTION_REQUIRED and not violations:
-            # "After updates, the opportunity re-enters the validation phase" (seed, Action Required).
-            updated = lifecycle.reviewed(updated, lifecycle.SUBMITTED, None, None)
+            # The update plays AWS's reviewer, and is applied whole as AWS's reviewer applies it: what
+            # else it changes (Stage moving to Qualified with Approved, as AWS's simulate-approval
+            # Postman template sends) is AWS's change, so the partner's edit locks of a Submitted or
+            # In review opportunity do not apply to it; the review transition and the business rules do.
+            violations = lifecycle.review_violations(stored["LifeCycle"]["ReviewStatus"], decision)
+        else:
+            violations = lifecycle.editability_violations(stored, updated)
+            if stored["LifeCycle"]["ReviewStatus"] == lifecycle.ACTION_REQUIRED and not violations:
+                # "After updates, the opportunity re-enters the validation phase" (seed, Action Required).
+                updated = lifecycle.reviewed(updated, lifecycle.SUBMITTED, None, None)
         solutions = solution_like(stored["RelatedEntityIdentifiers"])
         violations += rules.update_violations(updated, rules.RuleContext(catalog, ctx.now.date(), previous=stored))
         violations += lifecycle.stage_violations(updated, solutions) if _stage_changed(stored, updated) else []
