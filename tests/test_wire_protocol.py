@@ -51,6 +51,18 @@ def test_target_header_routing(server):
     assert body["LastModifiedDate"].endswith("Z")
 
 
+def test_request_ids_are_random_uuids(server):
+    """As AWS's are: consecutive requests share no part of their ids (a counter would tell one account how
+    many requests the others made)."""
+    ids = [uuid.UUID(call(server, {"Catalog": "Sandbox", "Identifier": "O1"}, target="GetOpportunity")[1]["x-amzn-requestid"])
+           for _ in range(40)]
+    assert all((request_id.version, request_id.variant) == (4, uuid.RFC_4122) for request_id in ids)
+    assert len({request_id.hex[:8] for request_id in ids}) == 40  # random leading digits
+    assert len({request_id.hex[-12:] for request_id in ids}) == 40  # random trailing digits
+    trailing = sorted(int(request_id.hex[-12:], 16) for request_id in ids)
+    assert trailing[-1] - trailing[0] > 40  # not a run of consecutive numbers
+
+
 def test_path_routing_with_plain_json_as_postman_sends(server):
     status, _, data = call(server, minimal(), path="/CreateOpportunity", content_type="application/json; charset=UTF-8")
     assert status == 200

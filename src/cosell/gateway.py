@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import itertools
 import json
 import logging
-import random
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -32,6 +29,7 @@ from cosell.protocol.errors import (
     UnsupportedMediaTypeError,
 )
 from cosell.protocol.model import service_model
+from cosell.protocol.request_id import new_request_id
 from cosell.protocol.validate import compile_validators
 from cosell.quotas import Quotas
 from cosell.settings import Settings
@@ -155,10 +153,6 @@ class Gateway:
         self.quotas = quotas or Quotas.from_settings(settings, store)
         self.faults = faults or Faults(store)
         self.authenticator = Authenticator(settings, store)
-        # Request ids: the text of a version-4 UUID whose first 20 digits are drawn once (uuid4) and
-        # whose last 12 count the requests, from a random start.
-        self._request_id_prefix = str(uuid.uuid4())[:24]
-        self._request_numbers = itertools.count(random.getrandbits(40))
         model = service_model()
         self._model = model
         self._operation_names = frozenset(model.operation_names)
@@ -193,14 +187,9 @@ class Gateway:
 
     def _begin(self, raw: RawRequest) -> "Exchange":
         """Route, authenticate, charge the quota and decide faults: what happens before any work."""
-        exchange = Exchange(raw, AccessLogEntry(self._new_request_id()), time.perf_counter())
+        exchange = Exchange(raw, AccessLogEntry(new_request_id()), time.perf_counter())
         exchange.guard(self._admit, exchange)
         return exchange
-
-    def _new_request_id(self) -> str:
-        """A UUID as AWS's x-amzn-RequestId is one, unique to the request (not secret, so no random
-        draw per request)."""
-        return f"{self._request_id_prefix}{next(self._request_numbers) & 0xFFFF_FFFF_FFFF:012x}"
 
     def _admit(self, exchange: "Exchange") -> None:
         raw, entry = exchange.raw, exchange.entry

@@ -16,7 +16,6 @@ import gc
 import hmac
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 
@@ -30,6 +29,7 @@ from cosell import admin
 from cosell.domain.review import load_rules
 from cosell.gateway import Gateway, RawRequest, RawResponse, utc_now
 from cosell.protocol import json10
+from cosell.protocol.request_id import new_request_id
 from cosell.protocol.errors import (
     AccessDeniedError,
     RequestTimeoutError,
@@ -201,7 +201,7 @@ def _unread_body_answer(reason: BodyRefused | ClientGone, scope) -> RawResponse:
 
 
 def _error_response(error: ServiceError) -> RawResponse:
-    return RawResponse(*json10.serialize_error(error, str(uuid.uuid4())))
+    return RawResponse(*json10.serialize_error(error, new_request_id()))
 
 
 async def _send(send, response: RawResponse) -> None:
