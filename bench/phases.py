@@ -24,19 +24,17 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(
 
 import workload  # noqa: E402
 
-from cosell.domain import lifecycle, rules  # noqa: E402
+from cosell.domain import lifecycle, opportunity_rules as rules  # noqa: E402
 from cosell.domain.associations import solution_like  # noqa: E402
 from cosell.domain.opportunity import new_opportunity, updated_opportunity  # noqa: E402
-from cosell.operations import OPERATIONS  # noqa: E402
-from cosell.operations.opportunities import (  # noqa: E402
-    _parsed_timestamp,
-    next_modified,
-    request_fingerprint,
-    stored_last_modified,
-)
-from cosell.protocol import json10  # noqa: E402
+from cosell.operations.families import REGISTRY  # noqa: E402
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING  # noqa: E402
+from cosell.domain.opportunity import last_modified as stored_last_modified, next_modified  # noqa: E402
+from cosell.operations.idempotency import request_fingerprint  # noqa: E402
+from cosell.timestamps import format_timestamp, parse_stored  # noqa: E402
+from cosell.protocol import awsjson  # noqa: E402
 from cosell.protocol.model import service_model  # noqa: E402
-from cosell.protocol.validate import compile_validators  # noqa: E402
+from cosell.protocol.validation import compile_validators  # noqa: E402
 
 NOW = dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.timezone.utc)
 ACCOUNT = workload.DEFAULT_ACCOUNT
@@ -46,13 +44,13 @@ def stored(number: int, stage: str = "Prospect") -> dict:
     """A document as the store returns it (JSON round trip), as CreateOpportunity wrote it."""
     document = new_opportunity(workload.create_request(f"Company {number}", stage), opportunity_id=f"O{number}",
                                arn=f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/opportunity/O{number}",
-                               account_id=ACCOUNT, now=json10.format_timestamp(workload.UPDATE_BLOCK_MODIFIED))
+                               account_id=ACCOUNT, now=format_timestamp(workload.UPDATE_BLOCK_MODIFIED))
     return json.loads(json.dumps(document))
 
 
 def phases() -> dict[str, callable]:
     model = service_model()
-    names = list(OPERATIONS)
+    names = sorted(REGISTRY.operations(PARTNER_CENTRAL_SELLING))
     validators = compile_validators([model.operation_model(name) for name in names])
     output = {name: model.operation_model(name).output_shape for name in names}
 
@@ -67,15 +65,15 @@ def phases() -> dict[str, callable]:
     page = {"OpportunitySummaries": [stored(n, workload.STAGES[n % 6]) for n in range(20)], "NextToken": "x" * 120}
     create_ctx = rules.RuleContext("Sandbox", NOW.date())
     update_ctx = rules.RuleContext("Sandbox", NOW.date(), previous=one)
-    now_text = json10.format_timestamp(NOW)
+    now_text = format_timestamp(NOW)
 
     def update_domain():
         """update_opportunity between reading the stored document and saving the new one."""
-        _parsed_timestamp.cache_clear()  # each update reads another opportunity
+        parse_stored.cache_clear()  # each update reads another opportunity
         if stored_last_modified(one) != update_request["LastModifiedDate"]:  # the optimistic lock's check
             raise AssertionError("the benchmark's update must not conflict")
         when = next_modified(one, NOW)
-        updated = updated_opportunity(one, update_request, json10.format_timestamp(when))
+        updated = updated_opportunity(one, update_request, format_timestamp(when))
         violations = lifecycle.editability_violations(one, updated)
         solutions = solution_like(one["RelatedEntityIdentifiers"])
         violations += rules.update_violations(updated, update_ctx)
@@ -83,7 +81,7 @@ def phases() -> dict[str, callable]:
         return violations, solutions
 
     def respond(operation, result):
-        return lambda: json10.serialize_output(output[operation], result)
+        return lambda: awsjson.serialize_output(output[operation], result)
 
     return {
         "Create: validation": lambda: validators["CreateOpportunity"](create_document),

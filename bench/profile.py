@@ -8,7 +8,7 @@ In-process, a few thousand RawRequests per operation (Create, Get, List, Update,
 strict mode) go through `cosell.gateway.Gateway.handle` on a seeded SQLite store, exactly the call the
 server makes, once timed without a profiler (µs per request) and once under pyinstrument. Every sample
 is charged to the deepest cosell frame on its stack (time in SQLAlchemy under cosell.store is store
-time, json.dumps under cosell.protocol.json10 is serialize time) and summed by phase and by module.
+time, json.dumps under cosell.protocol.awsjson is serialize time) and summed by phase and by module.
 
 --server starts `cosell serve`, loads it with wrk (bench/lua) and samples it with py-spy --gil: the
 share of the interpreter lock each part of the stack holds (uvicorn/h11, starlette, anyio's thread
@@ -42,11 +42,11 @@ SERVER_LAYERS = ["uvicorn", "h11", "starlette", "anyio", "asyncio"]
 
 def phase_of(module: str, function: str) -> str:
     """The phase of a request that the deepest cosell frame of a sample belongs to."""
-    if module == "cosell.protocol.json10":
+    if module == "cosell.protocol.awsjson":
         return "parse" if function in PARSE_FUNCTIONS else "serialize"
     if module == "cosell.auth":
         return "auth"
-    if module == "cosell.protocol.validate":
+    if module.startswith("cosell.protocol.validation"):
         return "validation"
     for prefix, phase in (("cosell.domain", "rules (domain)"), ("cosell.store", "store"),
                           ("cosell.operations", "operation"), ("cosell.gateway", "gateway")):
@@ -56,7 +56,7 @@ def phase_of(module: str, function: str) -> str:
 
 
 def module_of(path: str | None) -> str:
-    """Dotted module of a source path: .../src/cosell/store/sql.py -> cosell.store.sql; a library
+    """Dotted module of a source path: .../src/cosell/store/store.py -> cosell.store.store; a library
     file -> its top-level package (sqlalchemy, json, botocore ...)."""
     if not path:
         return "?"
@@ -128,8 +128,9 @@ def charge(frame, owner: tuple[str, str] | None, counting: bool, totals: dict, r
 def profile_in_process(requests: int, size: int) -> dict:
     from pyinstrument import Profiler
 
-    from cosell.accounts import create_account
-    from cosell.gateway import Gateway, utc_now
+    from cosell.control.accounts import create_account
+    from cosell.gateway import Gateway
+    from cosell.timestamps import utc_now
     from cosell.settings import Settings
     from cosell.store import Store
 
@@ -177,7 +178,7 @@ def markdown_in_process(results: dict, requests: int, size: int) -> str:
     lines = [f"In-process, `cosell.gateway.Gateway.handle` on {size:,} seeded opportunities, {requests:,} requests "
              "per operation, SQLite file on disk (WAL, synchronous=FULL), pyinstrument at 0.1 ms. Each cell: µs "
              "per request (share). Time is charged to the deepest cosell frame on the stack (SQLAlchemy and sqlite3 "
-             "under `cosell.store` count as store; `json` under `cosell.protocol.json10` as parse/serialize), "
+             "under `cosell.store` count as store; `json` under `cosell.protocol.awsjson` as parse/serialize), "
              "except that everything under `cosell.auth` (its access-key lookup too) is auth. `C: lock.acquire` is "
              "time spent waiting for another thread (the store's group-commit fsync).", ""]
     lines.append("| phase | " + " | ".join(short[op] for op in ops) + " |")

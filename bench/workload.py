@@ -25,12 +25,12 @@ from sqlalchemy import delete, insert
 
 from cosell.domain.identifiers import opportunity_arn, opportunity_id
 from cosell.domain.opportunity import new_opportunity
-from cosell.protocol.json10 import format_timestamp
+from cosell.timestamps import format_timestamp, to_ms
 from cosell.protocol.model import service_model
 from cosell.store import Store
-from cosell.store.opportunities import _indexed_columns  # the exact columns the store writes
-from cosell.store.schema import id_counters, opportunities, to_ms
-from cosell.store.tokens import FIRST_NUMBER
+from cosell.store.opportunities import indexed_columns  # the exact columns the store writes
+from cosell.store.counters import FIRST_NUMBER, id_counters
+from cosell.store.opportunities import opportunities
 
 DEFAULT_ACCOUNT = "123456789012"  # Settings.account_id: every open-mode request's account
 STAGES = ("Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched")
@@ -96,7 +96,7 @@ def _row(number: int, account_id: str, stage: str, company: str, created: dt.dat
                                now=format_timestamp(created))
     document["LastModifiedDate"] = format_timestamp(modified)
     return {"catalog": "Sandbox", "id": new_id, "number": number, "account_id": account_id,
-            "created_ms": to_ms(created), "last_modified_ms": to_ms(modified), **_indexed_columns(document)}
+            "created_ms": to_ms(created), "last_modified_ms": to_ms(modified), **indexed_columns(document)}
 
 
 def seed(database_url: str, count: int, *, account_id: str = DEFAULT_ACCOUNT, first_number: int | None = None,

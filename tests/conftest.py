@@ -92,10 +92,12 @@ def free_port() -> int:
 class LiveServer:
     """A `cosell serve` subprocess, as a user would run it."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.data_dir = data_dir
         self.port = port or free_port()
         self.extra_args = extra_args
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
@@ -104,12 +106,12 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "LiveServer":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cosell.cli", "serve", "--port", str(self.port), *database_args(self.data_dir),
-             *self.extra_args],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "cosell.cli", "serve", "--port", str(self.port), *database_args(self.data_dir),
+                 *self.extra_args],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -324,8 +324,9 @@ def test_database_file_is_private(strict):
 
 
 def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
-    from cosell.accounts import create_account as create
-    from cosell.gateway import Gateway, utc_now
+    from cosell.control.accounts import create_account as create
+    from cosell.gateway import Gateway
+    from cosell.timestamps import utc_now
     from cosell.mock import attach
     from cosell.settings import Settings
     from cosell.store import Store

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from botocore.exceptions import ClientError
 
-from cosell.domain.rules import r6_other_solution_description
+from cosell.domain.opportunity_rules import r6_other_solution_description
 from opportunity_requests import minimal, with_changes
 
 BUSINESS = "BUSINESS_VALIDATION_FAILED"

@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 
 from conftest import LiveServer, sqlite_only
 from cosell.gateway import RawRequest
-from cosell.store.sql import GroupCommitWriter, StoreTransaction
+from cosell.store.client_tokens import ClientTokenRepository
+from cosell.store.opportunities import OpportunityRepository
+from cosell.store.sqlite.group_commit import GroupCommitWriter
 from opportunity_requests import minimal
 
 
@@ -67,7 +69,7 @@ def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_p
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(StoreTransaction, "remember_client_token", broken)
+    monkeypatch.setattr(ClientTokenRepository, "remember", broken)
     with pytest.raises(ClientError) as raised:
         client.create_opportunity(**request)
     error = raised.value.response
@@ -130,7 +132,7 @@ def test_a_create_that_fails_after_writing_undoes_its_whole_group_commit(in_proc
     rolled back, so neither is acknowledged and nothing of either is kept; both can be sent again."""
     gateway, _client = in_process
     first, second = minimal(), minimal()
-    original, inserts = StoreTransaction.insert_opportunity, []
+    original, inserts = OpportunityRepository.insert, []
 
     def second_insert_fails(self, *args, **kwargs):
         inserts.append(args)
@@ -138,7 +140,7 @@ def test_a_create_that_fails_after_writing_undoes_its_whole_group_commit(in_proc
             raise RuntimeError("disk on fire")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(StoreTransaction, "insert_opportunity", second_insert_fails)
+    monkeypatch.setattr(OpportunityRepository, "insert", second_insert_fails)
 
     async def both_at_once():  # one event loop: the two creates join one batch
         return await asyncio.gather(gateway.handle_async(api_request("CreateOpportunity", first)),

@@ -3,12 +3,12 @@
 Three hot spots have a fast path next to a plain implementation, and a client must not be able to
 tell which one served it:
 
-* request validation: the generated fast check (validate._CheckCompiler) accepts and cleans the valid
+* request validation: the generated fast check (validation.fast.CheckCompiler) accepts and cleans the valid
   requests, the full validators report the errors. For any request, the validator's outcome (the
   cleaned request, member order and value types included, or the ValidationException's code, message,
   Reason and ErrorList) must be the one the full validation alone gives
   (compile_validators(..., fast_path=False));
-* response bodies: json10.serialize_output writes the JSON straight from the output shape; its bytes
+* response bodies: awsjson.serialize_output writes the JSON straight from the output shape; its bytes
   must be those of dumps(render(shape, value)), for every output shape of the implemented operations;
 * UpdateOpportunity's editability check: lifecycle.changed_paths skips equal subtrees; the changed
   paths (and so which fields an update is refused for) must be those of the plain recursive diff.
@@ -41,9 +41,10 @@ from opportunity_requests import full, minimal, submittable, update_from
 from test_fuzz import MODEL, OPERATION_NAMES, fuzz_settings, mutated, request_strategy
 
 from cosell.domain import lifecycle
-from cosell.protocol import json10
+from cosell.protocol import awsjson
 from cosell.protocol.errors import ServiceError
-from cosell.protocol.validate import DOCUMENTED_ENUMS, compile_validators
+from cosell.protocol.validation import compile_validators
+from cosell.protocol.validation.policy import DOCUMENTED_ENUMS
 
 
 # Sized to run the whole file in about ten seconds on two cores.
@@ -250,7 +251,7 @@ def changed(draw, operation: str, request: dict):
 @st.composite
 def with_nulls(draw, operation: str, request: dict):
     """`request` with explicit nulls for some of its structures' optional members, sent or not (the
-    service drops them, but keeps those whose null means something: validate.NULL_IS_MEANINGFUL)."""
+    service drops them, but keeps those whose null means something: validation.policy.NULL_IS_MEANINGFUL)."""
     request = copy.deepcopy(request)
 
     def visit(shape, value):
@@ -381,7 +382,7 @@ def body_or_error(write, shape, value):
 
 
 def _rendered_then_dumped(shape, value) -> bytes:
-    return json10.dumps(json10.render(shape, value))
+    return awsjson.dumps(awsjson.render(shape, value))
 
 
 @pytest.mark.parametrize("operation", sorted(OUTPUT_SHAPES))
@@ -392,7 +393,7 @@ def test_response_body_is_dumps_of_render(operation):
     @given(st.one_of(st.none(), output_values(shape)))
     def same_bytes(value):
         expected = body_or_error(_rendered_then_dumped, shape, value)
-        assert body_or_error(json10.serialize_output, shape, value) == expected, value
+        assert body_or_error(awsjson.serialize_output, shape, value) == expected, value
 
     same_bytes()
 

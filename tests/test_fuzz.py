@@ -39,14 +39,15 @@ from conftest import database_url
 from opportunity_requests import full, minimal, submittable, update_from
 
 from cosell.gateway import Gateway, RawRequest, RawResponse
-from cosell.operations import OPERATIONS
+from cosell.operations.families import REGISTRY
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 from cosell.protocol.model import service_model
-from cosell.protocol.validate import DOCUMENTED_ENUMS
+from cosell.protocol.validation.policy import DOCUMENTED_ENUMS
 from cosell.settings import Settings
 from cosell.store import Store
 
 MODEL = service_model()
-OPERATION_NAMES = sorted(OPERATIONS)
+OPERATION_NAMES = sorted(REGISTRY.operations(PARTNER_CENTRAL_SELLING))
 VALIDATION_CODES = frozenset(MODEL.shape_for("ValidationExceptionErrorCode").enum)
 VALIDATION_REASONS = frozenset(MODEL.shape_for("ValidationExceptionReason").enum)
 PARSER = botocore.parsers.create_parser("json")

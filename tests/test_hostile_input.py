@@ -2,9 +2,8 @@
 the server keeps serving.
 
 Most tests talk raw HTTP (http.client or a bare socket) to a `cosell serve` of their own, whose log
-is checked at the end for crashes. The body time-out tests run the app in a uvicorn thread of this
-process, so that server.BODY_TIMEOUT_SECONDS can be patched down to a second. No test asserts on
-a duration: "bounded" is shown by the request finishing and by the size of what comes back.
+is checked at the end for crashes. The body time-out tests run a server whose time-out is set down to
+a second (COSELL_BODY_TIMEOUT=1). No test asserts on a duration: "bounded" is shown by the request finishing and by the size of what comes back.
 """
 
 from __future__ import annotations
@@ -20,18 +19,17 @@ import time
 import uuid
 
 import pytest
-import uvicorn
 
 from conftest import LiveServer, free_port
 from opportunity_requests import minimal
 from test_wire_protocol import assert_aws_error, call
 
-from cosell import server as server_module
-from cosell.protocol import json10
+from cosell.protocol import awsjson
 from cosell.protocol.errors import ValidationError
-from cosell.protocol.json10 import MAX_DEPTH
+from cosell.protocol.awsjson import MAX_DEPTH
 from cosell.protocol.model import service_model
-from cosell.protocol.validate import MAX_REPORTED_ERRORS, MAX_SHOWN_VALUE, compile_validators
+from cosell.protocol.validation import compile_validators
+from cosell.protocol.validation.full import MAX_REPORTED_ERRORS, MAX_SHOWN_VALUE
 from cosell.settings import Settings
 
 MiB = 1024 * 1024
@@ -321,9 +319,9 @@ def test_lone_surrogates_past_the_parser_crash_nothing():
     request["Customer"]["Account"]["Industry"] = "\udfff"
     with pytest.raises(ValidationError) as raised:
         validators["CreateOpportunity"](request)
-    _, _, body = json10.serialize_error(raised.value, "request-id")
+    _, _, body = awsjson.serialize_error(raised.value, "request-id")
     assert json.loads(body)["ErrorList"][0]["Message"].startswith("Value '\udfff'")
-    assert json.loads(json10.dumps({"Message": "a\ud800b"})) == {"Message": "a\ud800b"}
+    assert json.loads(awsjson.dumps({"Message": "a\ud800b"})) == {"Message": "a\ud800b"}
 
 
 def test_lone_surrogate_writes_nothing(hostile):
@@ -477,45 +475,17 @@ def test_truncated_body_writes_nothing(hostile):
     assert opportunity_count(hostile) == before + 1  # only assert_still_serving's
 
 
-# Slow bodies (in-process uvicorn, patched time-out) -------------------------------------------
-
-class ThreadServer:
-    """The app on uvicorn in a thread of this process, so module constants can be patched."""
-
-    def __init__(self, data_dir):
-        self.port = free_port()
-        self.settings = Settings(data_dir=data_dir)
-        self.app = server_module.create_app(self.settings)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None,
-                                                    access_log=False, lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-    def client(self):
-        return LiveServer.client(self)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
+# Slow bodies (a server with a 1-second body time-out) ------------------------------------------
 
 @pytest.fixture
-def slow_server(tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(server_module, "BODY_TIMEOUT_SECONDS", 1.0)
-    caplog.set_level(logging.INFO)
-    with ThreadServer(tmp_path) as live:
+def slow_server(tmp_path):
+    live = LiveServer(tmp_path / "data", env={"COSELL_BODY_TIMEOUT": "1"}).start()
+    try:
         yield live
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not crashes, [r.getMessage() for r in crashes]
+    finally:
+        live.stop()
+    log = live.log_path.read_text()
+    assert "Traceback" not in log and " ERROR " not in log, log
 
 
 def test_stalled_body_times_out_with_408_and_others_are_served_meanwhile(slow_server):

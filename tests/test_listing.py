@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from conftest import sqlite_only
 from cosell.gateway import RawRequest
-from cosell.protocol.json10 import format_timestamp
+from cosell.timestamps import format_timestamp
 from opportunity_requests import full, future_date, minimal
 
 ACCOUNT = "123456789012"  # Settings' default account: the caller of every test client
@@ -91,18 +91,18 @@ def insert_opportunity(store, number: int, *, account: str = ACCOUNT, created: d
                        modified: dt.datetime | None = None, **members) -> str:
     document = opportunity_document(number, created=created, modified=modified, **members)
     with store.write() as tx:
-        tx.insert_opportunity(account, document, created, modified or created)
+        tx.opportunities.insert(account, document, created, modified or created)
     return document["Id"]
 
 
 def touch_opportunity(store, opportunity_id: str, modified: dt.datetime) -> None:
     """What an update does to the list columns: a new LastModifiedDate."""
     with store.read() as tx:
-        document = tx.get_opportunity(ACCOUNT, "Sandbox", opportunity_id)
+        document = tx.opportunities.get(ACCOUNT, "Sandbox", opportunity_id)
     expected = dt.datetime.fromisoformat(document["LastModifiedDate"].replace("Z", "+00:00"))
     document["LastModifiedDate"] = format_timestamp(modified)
     with store.write() as tx:
-        assert tx.replace_opportunity(ACCOUNT, document, expected, modified)
+        assert tx.opportunities.replace(ACCOUNT, document, expected, modified)
 
 
 def task(index: int, *, catalog: str = "Sandbox", status: str = "COMPLETE", opportunity: str = "O1000001",
@@ -120,7 +120,7 @@ def task(index: int, *, catalog: str = "Sandbox", status: str = "COMPLETE", oppo
 def insert_task(store, document: dict, *, account: str = ACCOUNT, catalog: str = "Sandbox") -> None:
     start = dt.datetime.fromisoformat(document["StartTime"].replace("Z", "+00:00"))
     with store.write() as tx:
-        tx.insert_engagement_task(account, catalog, document, start)
+        tx.engagement_tasks.insert(account, catalog, document, start)
 
 
 # --- ListOpportunities filters ----------------------------------------------------------------------
@@ -439,7 +439,7 @@ def test_token_of_another_database_or_operation_is_refused(in_process, paged):
     assert_invalid_token(raised)
     for number in range(1, 4):
         with gateway.store.write() as tx:
-            tx.insert_solution(ACCOUNT, "Sandbox", f"S-{number:07d}", f"Solution {number}", "Active", "Software", T0)
+            tx.solutions.insert(ACCOUNT, "Sandbox", f"S-{number:07d}", f"Solution {number}", "Active", "Software", T0)
     solutions_token = client.list_solutions(Catalog="Sandbox", MaxResults=1)["NextToken"]
     with pytest.raises(ClientError) as raised:
         client.list_opportunities(Catalog="Sandbox", NextToken=solutions_token)
@@ -492,9 +492,9 @@ def solutions(in_process):
     gateway, client = in_process
     with gateway.store.write() as tx:
         for number, name, status, category, seconds in SOLUTIONS:
-            tx.insert_solution(ACCOUNT, "AWS", f"S-{number:07d}", name, status, category, T0 + seconds * SECOND)
-        tx.insert_solution(OTHER_ACCOUNT, "AWS", "S-0000006", "Theirs", "Active", "Software Product", T0)
-        tx.insert_solution(ACCOUNT, "Sandbox", "S-0000007", "Sandbox only", "Active", "Software Product", T0)
+            tx.solutions.insert(ACCOUNT, "AWS", f"S-{number:07d}", name, status, category, T0 + seconds * SECOND)
+        tx.solutions.insert(OTHER_ACCOUNT, "AWS", "S-0000006", "Theirs", "Active", "Software Product", T0)
+        tx.solutions.insert(ACCOUNT, "Sandbox", "S-0000007", "Sandbox only", "Active", "Software Product", T0)
     return client
 
 
@@ -630,7 +630,7 @@ def test_pages_are_read_in_index_order_without_sorting(in_process):
     with gateway.store.write() as tx:
         for number in range(1, 301):
             created = T0 + number * SECOND
-            tx.insert_opportunity(ACCOUNT, opportunity_document(number, stage=stages[number % 3], created=created),
+            tx.opportunities.insert(ACCOUNT, opportunity_document(number, stage=stages[number % 3], created=created),
                                   created, created)
     statements = []
 
@@ -645,7 +645,7 @@ def test_pages_are_read_in_index_order_without_sorting(in_process):
         client.list_opportunities(Catalog="Sandbox", LifeCycleStage=["Qualified"], NextToken=page["NextToken"])
     assert len(statements) == 4
     with gateway.store.read() as tx:  # the statements as run, their values written in
-        plans = [" | ".join(row[3] for row in tx._db.connection.execute("EXPLAIN QUERY PLAN " + sql))
+        plans = [" | ".join(row[3] for row in tx.db.connection.execute("EXPLAIN QUERY PLAN " + sql))
                  for sql in statements]
     for plan in plans:
         assert "TEMP B-TREE" not in plan, plan

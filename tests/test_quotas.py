@@ -26,7 +26,7 @@ from cosell.mock import attach
 from cosell.quotas import QuotaFileError, Quotas, quota_group
 from cosell.settings import Settings
 from cosell.store import Store
-from cosell.store.schema import quota_minutes, quota_seconds
+from cosell.store.quotas import quota_minutes, quota_seconds
 from opportunity_requests import minimal
 
 BURST = 30
@@ -193,7 +193,7 @@ def clocked(tmp_path):
     path = quota_file(tmp_path, {"read": {"per_second": 3, "per_day": 5}})
     store = Store(database_url(tmp_path))
     now = [T0]
-    gateway = Gateway(Settings(data_dir=tmp_path, quotas=path), store, clock=lambda: now[0])
+    gateway = Gateway(Settings(data_dir=tmp_path, quotas=path), store, wall=lambda: now[0])
     client = boto3.client("partnercentral-selling", config=Config(retries=NO_RETRIES), **CREDENTIALS)
     attach(client, gateway)
 
@@ -239,7 +239,7 @@ def test_old_minutes_are_pruned(clocked):
     reads_at(set_time, client, T0, 1)
     reads_at(set_time, client, T0 + dt.timedelta(days=2), 1)
     with store.read() as tx:
-        assert tx._db.value(select(func.count()).select_from(quota_minutes)) == 1
+        assert tx.db.value(select(func.count()).select_from(quota_minutes)) == 1
 
 
 @sqlite_only("Store.trace")
@@ -253,7 +253,7 @@ def test_quotas_off_cost_nothing(in_process):
     client.create_opportunity(**minimal())
     with gateway.store.read() as tx:
         for table in (quota_seconds, quota_minutes):
-            assert tx._db.value(select(func.count()).select_from(table)) == 0
+            assert tx.db.value(select(func.count()).select_from(table)) == 0
 
 
 @sqlite_only("Store.trace")

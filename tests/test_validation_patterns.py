@@ -11,9 +11,10 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cosell.operations import OPERATIONS
+from cosell.operations.families import REGISTRY
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 from cosell.protocol.model import service_model
-from cosell.protocol.validate import _compiled_pattern
+from cosell.protocol.validation.patterns import compiled_pattern as _compiled_pattern
 
 
 def _patterns(shape, seen: set[str]) -> set[str]:
@@ -29,7 +30,7 @@ def _patterns(shape, seen: set[str]) -> set[str]:
 
 def _model_patterns() -> list[str]:
     model, seen = service_model(), set()
-    return sorted(set().union(*(_patterns(model.operation_model(name).input_shape, seen) for name in OPERATIONS)))
+    return sorted(set().union(*(_patterns(model.operation_model(name).input_shape, seen) for name in sorted(REGISTRY.operations(PARTNER_CENTRAL_SELLING)))))
 
 
 def _re_reads(pattern: str) -> bool:

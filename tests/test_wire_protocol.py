@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import importlib.metadata
 import json
 import uuid
 
 import pytest
 
+from cosell.operations.families import REGISTRY
 from opportunity_requests import minimal
 
 ERROR_NAMESPACE = ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
@@ -189,4 +191,10 @@ def test_health(server):
     connection.request("GET", "/_cosell/health")
     response = connection.getresponse()
     assert response.status == 200
-    assert json.loads(response.read()) == {"status": "ok"}
+    health = json.loads(response.read())
+    # What a user checks first when a call answers 501: which model, and how much of it cosell serves.
+    assert health == {"status": "ok", "botocore": importlib.metadata.version("botocore"), "model": {
+        "service": "partnercentral-selling", "apiVersion": "2022-07-26", "operations": 63,
+        "implemented": len(REGISTRY.operations("partnercentral-selling")),
+        "notYetImplemented": 63 - len(REGISTRY.operations("partnercentral-selling"))}}
+    assert health["model"]["implemented"] >= 15

@@ -1,10 +1,23 @@
 """cosell: the AWS Partner Central Selling API on your own machine.
 
-Public surface only: build a server app with `create_app(settings)`, or a gateway for the in-process
-boto3 hook with `Gateway`.
+Public surface only: build a server app with `create_app(settings)`; `Settings` configures it. Both are
+imported on first use, so that importing one of cosell's modules does not load the server.
 """
 
-from cosell.settings import Settings
-from cosell.server import create_app
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["Settings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Settings":
+        from cosell.settings import Settings
+
+        return Settings
+    if name == "create_app":
+        from cosell.server import create_app
+
+        return create_app
+    raise AttributeError(f"module 'cosell' has no attribute {name!r}")

@@ -25,14 +25,13 @@ from cosell.protocol.errors import (
     MissingAuthenticationTokenError,
     UnrecognizedClientError,
 )
-from cosell.protocol.model import service_model
+from cosell.protocol.facts import CATALOGS
 from cosell.quotas import READ, quota_group
 from cosell.settings import Settings
 from cosell.store import Store
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = dt.timedelta(minutes=15)  # AWS refuses requests dated more than 15 minutes away
-CATALOGS = ("AWS", "Sandbox")
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -86,8 +85,8 @@ class _ReceivedRequestSigner(SigV4Auth):
     """botocore's SigV4 signer, told which headers the client signed (a received request carries
     headers a sender may sign that botocore would leave out when it signs itself)."""
 
-    def __init__(self, credentials, signed_headers: tuple[str, ...]):
-        super().__init__(credentials, service_model().signing_name, REGION)
+    def __init__(self, credentials, signing_name: str, signed_headers: tuple[str, ...]):
+        super().__init__(credentials, signing_name, REGION)
         self._signed = signed_headers
 
     def headers_to_sign(self, request):
@@ -104,7 +103,8 @@ def expected_signature(raw, signed: SignedRequest, secret_access_key: str, amz_d
     request = AWSRequest(method=raw.method, url=url, headers={name: raw.headers.get(name, "") for name in signed.signed_headers},
                          data=raw.body)
     request.context["timestamp"] = amz_date
-    signer = _ReceivedRequestSigner(Credentials(signed.access_key_id, secret_access_key), signed.signed_headers)
+    signer = _ReceivedRequestSigner(Credentials(signed.access_key_id, secret_access_key), signed.service,
+                                    signed.signed_headers)
     canonical = signer.canonical_request(request)
     return signer.signature(signer.string_to_sign(request, canonical), request)
 
@@ -113,10 +113,10 @@ class Authenticator:
     def __init__(self, settings: Settings, store: Store):
         self.settings = settings
         self.store = store
-        self.signing_name = service_model().signing_name
         self._default = Principal(settings.account_id)
 
-    def authenticate(self, raw, now: dt.datetime) -> Principal:
+    def authenticate(self, raw, now: dt.datetime, signing_name: str) -> Principal:
+        """The caller of a request to the service signing as `signing_name` (partnercentral-selling)."""
         header = raw.headers.get("authorization")
         if self.settings.auth != "strict":
             return self._open(header)
@@ -135,14 +135,14 @@ class Authenticator:
             raise InvalidSignatureError("'Host' must be a 'SignedHeader' in the AWS Authorization.")
         if signed.region != REGION:
             raise InvalidSignatureError(f"Credential should be scoped to a valid region. The service is in {REGION}.")
-        if signed.service != self.signing_name:
-            raise InvalidSignatureError(f"Credential should be scoped to correct service: '{self.signing_name}'.")
+        if signed.service != signing_name:
+            raise InvalidSignatureError(f"Credential should be scoped to correct service: '{signing_name}'.")
         if signed.date != amz_date[:8]:
             raise InvalidSignatureError(
                 f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
                 f"'{signed.date}' != '{amz_date[:8]}'.")
         with self.store.read() as tx:
-            key = tx.get_access_key(signed.access_key_id)
+            key = tx.accounts.get_key(signed.access_key_id)
         if key is None or key.revoked:
             raise UnrecognizedClientError("The security token included in the request is invalid.")
         self._check_clock(signed_at, now)
@@ -174,7 +174,7 @@ class Authenticator:
         except IncompleteSignatureError:
             return self._default
         with self.store.read() as tx:
-            key = tx.get_access_key(signed.access_key_id)
+            key = tx.accounts.get_key(signed.access_key_id)
         if key is None or key.revoked:
             return self._default
         return Principal(key.account_id, key.catalogs, key.read_only, key.access_key_id)

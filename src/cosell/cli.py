@@ -17,7 +17,8 @@ import sys
 import urllib.error
 import urllib.request
 
-from cosell.admin import REVIEW_ACTIONS
+from cosell.control.review import REVIEW_ACTIONS
+from cosell.protocol.facts import CATALOGS
 from cosell.settings import Settings
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4588"
@@ -55,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="decide an AWS review now, on a running server")
     review.add_argument("action", choices=list(REVIEW_ACTIONS))
     review.add_argument("identifier", help="opportunity id, e.g. O1000000")
-    review.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
+    review.add_argument("--catalog", default="Sandbox", choices=CATALOGS)
     review.add_argument("--comments", help="LifeCycle.ReviewComments")
     review.add_argument("--reason", help="LifeCycle.ReviewStatusReason")
     review.add_argument("--account-id", help="the opportunity's account (default: the server's default account)")
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--category", required=True)
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
-    add.add_argument("--catalog", default="Sandbox", choices=["Sandbox", "AWS"])
+    add.add_argument("--catalog", default="Sandbox", choices=CATALOGS)
     add.add_argument("--account-id", help="the account whose catalog gets it (default: the server's default account)")
     add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
     accounts = commands.add_parser("accounts", help="partner accounts and access keys (works on the database directly)")
@@ -110,29 +111,33 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> None:
+    from cosell.protocol.model import ModelTooOld
     from cosell.quotas import QuotaFileError
     from cosell.server import create_app, run
 
-    settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir, database_url=args.database_url,
-                                 account_id=args.account_id, review=args.review,
-                                 review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
-                                 auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
-                                 quotas=args.quotas)
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir,
+                                     database_url=args.database_url, account_id=args.account_id, review=args.review,
+                                     review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
+                                     auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
+                                     quotas=args.quotas)
+    except ValueError as error:
+        sys.exit(f"cosell serve: {error}")
     if settings.auth == "open" and not is_loopback(settings.host) and not settings.allow_open_auth:
         sys.exit(f"cosell serve: refusing to listen on {settings.host} with --auth open: anyone who can reach it "
                  "could use it. Use --auth strict (with `cosell accounts create`), or --allow-open-auth.")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
-    except QuotaFileError as error:
+    except (QuotaFileError, ModelTooOld) as error:
         sys.exit(f"cosell serve: {error}")
     run(app, settings.host, settings.port, args.log_level)
 
 
 def accounts(args: argparse.Namespace) -> int:
-    from cosell import accounts as account_admin
-    from cosell.gateway import utc_now
+    from cosell.control import accounts as account_admin
     from cosell.store import Store
+    from cosell.timestamps import utc_now
 
     settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)
     store = Store(settings.resolved_database_url)

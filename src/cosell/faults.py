@@ -41,7 +41,7 @@ class FaultBoard:
             now = time.monotonic()
             if self._read_at is None or now - self._read_at >= REREAD_SECONDS:
                 with self._store.read() as tx:
-                    self._faults = {fault["Operation"]: fault for fault in tx.list_faults()}
+                    self._faults = {fault["Operation"]: fault for fault in tx.faults.list()}
                 self._read_at = now
             return self._faults
 
@@ -106,15 +106,15 @@ def configure_faults(store: Store, body: dict, now: dt.datetime) -> dict:
     if action == "set":
         fault = _fault_to_set(body)
         with store.write() as tx:
-            tx.put_fault(fault, now)
+            tx.faults.put(fault, now)
     elif action == "clear":
         operation = body.get("Operation")
         if operation is not None:
             _check_operation(operation)
         with store.write() as tx:
-            tx.delete_faults(operation)
+            tx.faults.delete(operation)
     with store.read() as tx:
-        return {"Faults": tx.list_faults()}
+        return {"Faults": tx.faults.list()}
 
 
 def _refuse(*errors: FieldError):

@@ -1,8 +1,13 @@
 """The one request path: RawRequest bytes in, RawResponse bytes out.
 
-Shared by the HTTP server and the in-process boto3 hook, so nothing about an operation is
-written twice. Steps: route → parse → validate (shape) → dispatch → serialize; any ServiceError
-becomes its AWS error body, anything unexpected a logged InternalServerException.
+Shared by the HTTP server and the in-process boto3 hook, so nothing about an operation is written
+twice. Steps: route (to a service and one of its operations) → authenticate → quota → parse →
+validate (shape) → dispatch to the registered handler → serialize; any ServiceError becomes its AWS
+error body, anything unexpected a logged InternalServerException.
+
+Routing: `X-Amz-Target: <target prefix>.<Operation>` names the service (AWSPartnerCentralSelling, or
+another service served beside it, such as AWSEvents); `POST /<Operation>` without the header is
+partnercentral-selling's, as Postman sends it (reference §1.3).
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from cosell.admin import ensure_default_solutions
-from cosell.auth import Authenticator, authorize_catalog, authorize_operation, catalog_of
+from cosell.clock import Clock
+from cosell.auth import Authenticator, Principal, authorize_catalog, authorize_operation, catalog_of
+from cosell.control.solutions import ensure_default_solutions
 from cosell.faults import Faults
-from cosell.operations import OPERATIONS
-from cosell.protocol import json10
+from cosell.operations.families import REGISTRY
+from cosell.operations.registry import Registry
+from cosell.operations.context import Context
+from cosell.protocol import awsjson
 from cosell.protocol.errors import (
     InternalServerError,
     MethodNotAllowedError,
@@ -28,18 +36,17 @@ from cosell.protocol.errors import (
     UnknownOperationError,
     UnsupportedMediaTypeError,
 )
-from cosell.protocol.model import service_model
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING, Service, check_model, service
 from cosell.protocol.request_id import new_request_id
-from cosell.protocol.validate import compile_validators
+from cosell.protocol.validation import compile_validators
 from cosell.quotas import Quotas
 from cosell.settings import Settings
 from cosell.store import Store
-from cosell.store.sql import deferred_commits
+from cosell.store.sqlite.group_commit import deferred_commits
+from cosell.timestamps import utc_now
 
 log = logging.getLogger("cosell.gateway")
 access_log = logging.getLogger("cosell.access")
-
-TARGET_PREFIX = "AWSPartnerCentralSelling."
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,6 @@ class RawResponse:
     body: bytes
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    """Who is calling and when; what an operation needs besides its request."""
-
-    account_id: str
-    request_id: str
-    now: dt.datetime
-    store: Store
-    settings: Settings = field(repr=False)
-
-
 def _raise(error: BaseException):
     raise error
 
@@ -81,8 +77,10 @@ class Exchange:
     raw: RawRequest
     entry: "AccessLogEntry"
     started: float
+    wire: awsjson.Wire = awsjson.PARTNER_CENTRAL_WIRE
+    served: "_Served | None" = None
     now: dt.datetime | None = None
-    principal: object = None
+    principal: Principal | None = None
     fault: object = None
     response: RawResponse | None = None
     commits: list = field(default_factory=list)  # the group-commit batches this request's writes joined
@@ -103,12 +101,12 @@ class Exchange:
                     self.commits.extend(commits)
         except ServiceError as error:
             self.entry.error = error.code
-            self.response = RawResponse(*json10.serialize_error(error, request_id))
+            self.response = RawResponse(*self.wire.serialize_error(error, request_id))
         except Exception:
             log.exception("request %s failed unexpectedly", request_id)
             error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
             self.entry.error = error.code
-            self.response = RawResponse(*json10.serialize_error(error, request_id))
+            self.response = RawResponse(*self.wire.serialize_error(error, request_id))
 
     def finish(self) -> RawResponse:
         self.entry.write(self.response.status, self.started)
@@ -137,29 +135,41 @@ class UnknownPathError(UnknownOperationError):
     status = 404
 
 
-def utc_now() -> dt.datetime:
-    """Now, at the millisecond precision the service reports. (A whole number of milliseconds over
-    1000 is exact to the microsecond as a float at today's epoch seconds, ~0.2 µs.)"""
-    return dt.datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, dt.timezone.utc)
+@dataclass(frozen=True)
+class _Served:
+    """One service on the endpoint: its model, wire, and the validators of its registered operations."""
+
+    service: Service
+    wire: awsjson.Wire
+    validators: dict
+    output_shapes: dict
 
 
 class Gateway:
-    def __init__(self, settings: Settings, store: Store, clock: Callable[[], dt.datetime] = utc_now,
-                 quotas: Quotas | None = None, faults: Faults | None = None):
-        """Compiles the validators and makes sure the account has the Sandbox's default solution."""
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None, quotas: Quotas | None = None,
+                 faults: Faults | None = None, registry: Registry = REGISTRY,
+                 wall: Callable[[], dt.datetime] = utc_now):
+        """Checks that botocore's models have every operation cosell knows (ModelTooOld otherwise),
+        compiles the validators, and makes sure the default account has the Sandbox's test solution."""
         self.settings = settings
         self.store = store
-        self.clock = clock
+        self.wall = wall  # signatures and quota windows are on the wall clock
+        self.clock = clock or Clock(store, wall)
+        self.registry = registry
         self.quotas = quotas or Quotas.from_settings(settings, store)
         self.faults = faults or Faults(store)
         self.authenticator = Authenticator(settings, store)
-        model = service_model()
-        self._model = model
-        self._operation_names = frozenset(model.operation_names)
-        implemented = [model.operation_model(name) for name in OPERATIONS]
-        self._validators = compile_validators(implemented)
-        self._output_shapes = {operation.name: operation.output_shape for operation in implemented}
-        ensure_default_solutions(store, settings.account_id, clock())
+        self.served: dict[str, _Served] = {}  # by target prefix
+        for name in sorted(registry.services()):
+            served = service(name)
+            check_model(served, registry.known(name))
+            implemented = [served.model.operation_model(op) for op in sorted(registry.operations(name))]
+            self.served[served.target_prefix] = _Served(
+                served, awsjson.wire_of(served), compile_validators(implemented),
+                {op.name: op.output_shape for op in implemented})
+        self._default = self.served[service(PARTNER_CENTRAL_SELLING).target_prefix]
+        with store.write() as tx:
+            ensure_default_solutions(tx, settings.account_id, self.clock.now())
 
     def handle(self, raw: RawRequest) -> RawResponse:
         """The whole request, waiting (blocking) for its writes to be durable. For the in-process hook."""
@@ -185,63 +195,69 @@ class Gateway:
                 exchange.guard(_raise, error)
         return exchange.finish()
 
-    def _begin(self, raw: RawRequest) -> "Exchange":
+    def _begin(self, raw: RawRequest) -> Exchange:
         """Route, authenticate, charge the quota and decide faults: what happens before any work."""
         exchange = Exchange(raw, AccessLogEntry(new_request_id()), time.perf_counter())
         exchange.guard(self._admit, exchange)
         return exchange
 
-    def _admit(self, exchange: "Exchange") -> None:
+    def _admit(self, exchange: Exchange) -> None:
         raw, entry = exchange.raw, exchange.entry
-        operation_name = entry.operation = self._route(raw)
-        exchange.now = self.clock()
-        principal = exchange.principal = self.authenticator.authenticate(raw, exchange.now)
+        served, operation_name = self._route(raw)
+        exchange.served, exchange.wire, entry.operation = served, served.wire, operation_name
+        # Signatures and quotas are on the wall clock; what the operation writes is on cosell's clock.
+        wall = self.wall()
+        exchange.now = self.clock.at(wall)
+        principal = exchange.principal = self.authenticator.authenticate(raw, wall, served.service.signing_name)
         entry.account = principal.account_id
-        self._check_content_type(raw)
+        self._check_content_type(raw, served.wire)
         authorize_operation(principal, operation_name)
-        self.quotas.charge(principal.account_id, operation_name, exchange.now)
+        self.quotas.charge(principal.account_id, operation_name, wall)
         exchange.fault = self.faults.before(operation_name)
 
-    def _run(self, exchange: "Exchange") -> None:
+    def _run(self, exchange: Exchange) -> None:
         if exchange.response is None:
             exchange.guard(self._operate, exchange)
 
-    def _operate(self, exchange: "Exchange") -> None:
-        operation_name, principal = exchange.entry.operation, exchange.principal
-        document = json10.parse_body(exchange.raw.body)
-        if operation_name not in OPERATIONS:
+    def _operate(self, exchange: Exchange) -> None:
+        served, operation_name, principal = exchange.served, exchange.entry.operation, exchange.principal
+        document = awsjson.parse_body(exchange.raw.body)
+        handler = self.registry.handler(served.service.name, operation_name)
+        if handler is None:
             raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
-        request = self._validators[operation_name](document)
+        request = served.validators[operation_name](document)
         authorize_catalog(principal, catalog_of(request))
-        ctx = RequestContext(principal.account_id, exchange.entry.request_id, exchange.now, self.store, self.settings)
-        result = OPERATIONS[operation_name](ctx, request)
+        ctx = Context(principal, exchange.entry.request_id, exchange.now, self.store, self.settings)
+        result = handler(ctx, request)
         self.faults.after(exchange.fault)
-        output_shape = self._output_shapes[operation_name]
-        body = json10.serialize_output(output_shape, result) if output_shape is not None else b""
-        exchange.response = RawResponse(200, json10.response_headers(exchange.entry.request_id, body), body)
+        output_shape = served.output_shapes[operation_name]
+        body = awsjson.serialize_output(output_shape, result) if output_shape is not None else b""
+        exchange.response = RawResponse(200, served.wire.response_headers(exchange.entry.request_id, body), body)
 
-    def _route(self, raw: RawRequest) -> str:
+    def _route(self, raw: RawRequest) -> tuple[_Served, str]:
         target = raw.headers.get("x-amz-target")
         path = raw.path.rstrip("/") or "/"
-        if path != "/" and (path.count("/") != 1 or path[1:] not in self._operation_names):
+        default = self._default
+        if path != "/" and (path.count("/") != 1 or path[1:] not in default.service.operation_names):
             raise UnknownPathError(f"No operation is served at {raw.path}.")
         if raw.method != "POST":
             raise MethodNotAllowedError(f"{raw.method} is not allowed; operations are called with POST.")
         if target is not None:
-            name = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else None
-            if name not in self._operation_names:
+            prefix, _, name = target.partition(".")
+            served = self.served.get(prefix)
+            if served is None or name not in served.service.operation_names:
                 raise UnknownOperationError(f"Unknown operation {target}.")
-            return name
+            return served, name
         if path == "/":
             raise UnknownOperationError("Missing X-Amz-Target header: name the operation in it or in the path.")
-        return path[1:]
+        return default, path[1:]
 
     @staticmethod
-    def _check_content_type(raw: RawRequest) -> None:
+    def _check_content_type(raw: RawRequest, wire: awsjson.Wire) -> None:
         content_type = raw.headers.get("content-type")
         if content_type is None:
             return
         media_type = content_type.split(";", 1)[0].strip().lower()
-        if media_type not in json10.ACCEPTED_CONTENT_TYPES:
+        if media_type not in wire.accepted_content_types:
             raise UnsupportedMediaTypeError(
-                f"Content-Type {media_type} is not supported; send {' or '.join(json10.ACCEPTED_CONTENT_TYPES)}.")
+                f"Content-Type {media_type} is not supported; send {' or '.join(wire.accepted_content_types)}.")

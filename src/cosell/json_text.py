@@ -35,7 +35,7 @@ def loads(text: str) -> Any:
 def read_if_plain(data: bytes) -> Any:
     """What json.loads reads from UTF-8 `data`, when orjson reads the same; None when orjson refuses
     `data` (not JSON, or NaN, Infinity, a lone surrogate, a number out of range) or may read it
-    otherwise (a long integer). For request bodies: json10.parse_body leaves the refusals to json."""
+    otherwise (a long integer). For request bodies: awsjson.parse_body leaves the refusals to json."""
     if _NINETEEN_DIGITS in data.translate(_DIGITS_AS_ONES):
         return None
     try:

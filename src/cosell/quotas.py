@@ -17,7 +17,7 @@ from pathlib import Path
 from cosell.protocol.errors import ThrottlingError
 from cosell.settings import Settings
 from cosell.store import Store
-from cosell.store.schema import to_ms
+from cosell.timestamps import to_ms
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Quotas:
         group = quota_group(operation)
         limit = self.limits[group]
         with self.store.write() as tx:
-            exceeded = tx.charge_quota(account_id, group, to_ms(now), limit.per_second, limit.per_day)
+            exceeded = tx.quotas.charge(account_id, group, to_ms(now), limit.per_second, limit.per_day)
             if exceeded == "per_second":
                 raise ThrottlingError(f"Rate exceeded: the {group} quota allows {limit.per_second:,} request"
                                       f"{'s' if limit.per_second != 1 else ''} per second per account ({operation}).")

@@ -8,7 +8,7 @@ field dictionary's "Update – Action Required" / "After Launched" columns, the 
 from __future__ import annotations
 
 from cosell.domain import addresses
-from cosell.domain.rules import r6_other_solution_description
+from cosell.domain.opportunity_rules import r6_other_solution_description
 from cosell.domain.violations import Violation
 
 PENDING_SUBMISSION = "Pending Submission"

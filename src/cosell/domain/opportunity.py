@@ -4,12 +4,14 @@ and defaults (reference §5.2), as GetOpportunity will show it. Pure: no storage
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 from cosell.domain.lifecycle import REVIEW_MEMBERS, UPDATABLE_MEMBERS
 from cosell.domain.picklists import OPPORTUNITY_OWNER
-from cosell.domain.rules import coerce_target_company, drop_invalid_estimation_urls, rebuild_self_entry
+from cosell.domain.opportunity_rules import coerce_target_company, drop_invalid_estimation_urls, rebuild_self_entry
 from cosell.protocol.model import service_model
+from cosell.timestamps import parse_stored
 
 PENDING_SUBMISSION = "Pending Submission"
 DEFAULT_STAGE = "Prospect"
@@ -116,3 +118,14 @@ def updated_opportunity(stored: dict, request: dict, now: str) -> dict:
     updated["LifeCycle"] = life_cycle
     updated["LastModifiedDate"] = now
     return updated
+
+
+def last_modified(opportunity: dict) -> dt.datetime:
+    """The stored LastModifiedDate as a datetime (parsed once per text: an update reads it several times)."""
+    return parse_stored(opportunity["LastModifiedDate"])
+
+
+def next_modified(stored: dict, now: dt.datetime) -> dt.datetime:
+    """A LastModifiedDate later than the stored one, so that the optimistic lock always sees a change,
+    even when two writes fall in the same millisecond."""
+    return max(now, last_modified(stored) + dt.timedelta(milliseconds=1))

@@ -1,48 +1,52 @@
-"""TagResource, UntagResource and ListTagsForResource on the caller's opportunity ARNs."""
+"""TagResource, UntagResource and ListTagsForResource, on every taggable resource the caller may see
+(operations/arns.py)."""
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
-from cosell.operations.opportunities import business_error
 from cosell.domain.violations import Violation
-from cosell.protocol.errors import NotFoundError
+from cosell.operations.arns import require_taggable
+from cosell.operations.context import Context, Response
+from cosell.operations.registry import operation
+from cosell.protocol.errors import ValidationError
+from cosell.protocol.model import list_limit
 
-OPPORTUNITY_ARN = re.compile(r"arn:aws:partnercentral:us-east-1:([0-9]{12}):catalog/([A-Za-z]+)/opportunity/(O[0-9]+)")
-MAX_TAGS_PER_RESOURCE = 200  # model: TagList max 200
+if TYPE_CHECKING:
+    from mypy_boto3_partnercentral_selling.type_defs import (
+        ListTagsForResourceRequestTypeDef,
+        TagResourceRequestTypeDef,
+        UntagResourceRequestTypeDef,
+    )
+
+MAX_TAGS_PER_RESOURCE = list_limit("TagList")  # 200 in the model
 
 
-def _check_resource(tx, ctx, arn: str, *, lock: bool = False) -> None:
-    """ResourceNotFoundException for anything that is not one of the caller's opportunities. `lock`:
-    the tag writes of concurrent transactions on the opportunity wait for this one's."""
-    match = OPPORTUNITY_ARN.fullmatch(arn)
-    exists = tx.lock_opportunity if lock else tx.opportunity_exists
-    if match is None or match.group(1) != ctx.account_id or not exists(ctx.account_id, match.group(2), match.group(3)):
-        raise NotFoundError(f"Resource {arn} was not found.")
-
-
-def tag_resource(ctx, request: dict) -> dict:
+@operation("TagResource")
+def tag_resource(ctx: Context, request: TagResourceRequestTypeDef) -> Response:
     arn = request["ResourceArn"]
     with ctx.store.write() as tx:
-        _check_resource(tx, ctx, arn, lock=True)
-        keys = {tag["Key"] for tag in tx.list_tags(arn)} | {tag["Key"] for tag in request["Tags"]}
+        require_taggable(tx, ctx, arn, lock=True)
+        keys = {tag["Key"] for tag in tx.tags.list(arn)} | {tag["Key"] for tag in request["Tags"]}
         if len(keys) > MAX_TAGS_PER_RESOURCE:
-            raise business_error([Violation("tags", "TOO_MANY_VALUES",
-                                            f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags.")])
-        tx.put_tags(arn, request["Tags"])
+            raise ValidationError.from_violations([Violation(
+                "tags", "TOO_MANY_VALUES", f"A resource can have at most {MAX_TAGS_PER_RESOURCE} tags.")])
+        tx.tags.put(arn, request["Tags"])
     return {}
 
 
-def untag_resource(ctx, request: dict) -> dict:
+@operation("UntagResource")
+def untag_resource(ctx: Context, request: UntagResourceRequestTypeDef) -> Response:
     arn = request["ResourceArn"]
     with ctx.store.write() as tx:
-        _check_resource(tx, ctx, arn, lock=True)
-        tx.remove_tags(arn, request["TagKeys"])
+        require_taggable(tx, ctx, arn, lock=True)
+        tx.tags.remove(arn, request["TagKeys"])
     return {}
 
 
-def list_tags_for_resource(ctx, request: dict) -> dict:
+@operation("ListTagsForResource")
+def list_tags_for_resource(ctx: Context, request: ListTagsForResourceRequestTypeDef) -> Response:
     arn = request["ResourceArn"]
     with ctx.store.read() as tx:
-        _check_resource(tx, ctx, arn)
-        return {"Tags": tx.list_tags(arn)}
+        require_taggable(tx, ctx, arn)
+        return {"Tags": tx.tags.list(arn)}

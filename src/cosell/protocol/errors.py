@@ -10,6 +10,7 @@ Errors that happen before an operation is known (transport errors) use the usual
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Protocol
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,14 @@ class FieldError:
 
     def to_wire(self) -> dict:
         return {"FieldName": self.field_name, "Code": self.code, "Message": self.message}
+
+
+class FieldViolation(Protocol):
+    """A broken rule as the domain reports it (domain/violations.py): which field, which code, why."""
+
+    field: str
+    code: str
+    message: str
 
 
 class ServiceError(Exception):
@@ -54,6 +63,12 @@ class ValidationError(ServiceError):
         else:
             message = f"{len(errors)} validation errors detected: " + "; ".join(e.message for e in errors)
         return cls(message, reason, errors)
+
+    @classmethod
+    def from_violations(cls, violations: Iterable[FieldViolation]) -> "ValidationError":
+        """The ValidationException of broken business rules: Reason BUSINESS_VALIDATION_FAILED, every
+        violation in the ErrorList."""
+        return cls.from_errors(cls.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
     def members(self) -> dict:
         return {"Reason": self.reason, "ErrorList": [e.to_wire() for e in self.errors]}

@@ -1,8 +1,24 @@
-"""Persistence behind one interface: `Store(url)` with read and write transactions.
+"""Persistence behind one interface: `Store(url)` with read and write transactions, `tx.<repository>`
+inside them. SQLAlchemy Core; SQLite is the embedded default, PostgreSQL the other tested database.
 
-Everything is keyed by (account, catalog). SQLAlchemy Core; SQLite is the embedded default.
+Each resource keeps its tables, its repository and its list declarations in one module; importing the
+package imports them all, one line each (a new family adds its line).
 """
 
-from cosell.store.sql import Store, StoreTransaction
+from cosell.store import accounts  # noqa: F401  (registers its tables and its repository)
+from cosell.store import clock  # noqa: F401
+from cosell.store import client_tokens  # noqa: F401
+from cosell.store import counters  # noqa: F401
+from cosell.store import engagement_tasks  # noqa: F401
+from cosell.store import faults  # noqa: F401
+from cosell.store import jobs  # noqa: F401
+from cosell.store import opportunities  # noqa: F401
+from cosell.store import pager  # noqa: F401
+from cosell.store import pagination_keys  # noqa: F401
+from cosell.store import quotas  # noqa: F401
+from cosell.store import solutions  # noqa: F401
+from cosell.store import tags  # noqa: F401
+from cosell.store.store import Store, TracingUnsupported
+from cosell.store.transaction import StoreTransaction
 
-__all__ = ["Store", "StoreTransaction"]
+__all__ = ["Store", "StoreTransaction", "TracingUnsupported"]

@@ -1,15 +1,37 @@
-"""Partner accounts and their access keys."""
+"""Partner accounts and their access keys (`cosell accounts ...`): `tx.accounts`. The secret is kept as
+issued: SigV4 verification needs it (the database file is created with mode 0600)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import BigInteger, Boolean, Column, String, Table, bindparam, insert, select, update
 
 from cosell.store.execution import Query
+from cosell.store.metadata import metadata
+from cosell.store.transaction import repository
+from cosell.timestamps import from_ms, to_ms
 
-from cosell.store.schema import access_keys, accounts, from_ms, to_ms
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("secret_access_key", String(64), nullable=False),
+    Column("catalogs", String(64), nullable=False),  # comma-separated: "AWS,Sandbox"
+    Column("read_only", Boolean, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -26,45 +48,49 @@ class AccessKey:
         return f"AccessKey({self.access_key_id}, account={self.account_id})"
 
 
-_GET_ACCESS_KEY = Query(select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id")))
+_INSERT_ACCOUNT = Query(insert(accounts))
+_ACCOUNT_EXISTS = Query(select(accounts.c.account_id).where(accounts.c.account_id == bindparam("account_id")))
+_INSERT_KEY = Query(insert(access_keys))
+_GET_KEY = Query(select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id")))
+_REVOKE_KEY = Query(update(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
+                    .values(revoked=True))
+_LIST = Query(select(accounts.c.account_id, accounts.c.name, access_keys.c.access_key_id, access_keys.c.catalogs,
+                     access_keys.c.read_only, access_keys.c.revoked)
+              .select_from(accounts.outerjoin(access_keys, access_keys.c.account_id == accounts.c.account_id))
+              .order_by(accounts.c.created_ms, accounts.c.account_id, access_keys.c.created_ms))
 
 
-def _key(row) -> AccessKey:
-    return AccessKey(row.access_key_id, row.account_id, row.secret_access_key, tuple(row.catalogs.split(",")),
-                     bool(row.read_only), bool(row.revoked), from_ms(row.created_ms))
+@repository("accounts")
+class AccountRepository:
+    def __init__(self, tx):
+        self._db = tx.db
 
+    def insert(self, account_id: str, name: str, created: dt.datetime) -> None:
+        self._db.execute(_INSERT_ACCOUNT, {"account_id": account_id, "name": name, "created_ms": to_ms(created)})
 
-class AccountQueries:
-    def insert_account(self, account_id: str, name: str, created: dt.datetime) -> None:
-        self._db.execute(insert(accounts).values(account_id=account_id, name=name, created_ms=to_ms(created)))
+    def exists(self, account_id: str) -> bool:
+        return self._db.value(_ACCOUNT_EXISTS, {"account_id": account_id}) is not None
 
-    def account_exists(self, account_id: str) -> bool:
-        return self._db.first(select(accounts.c.account_id).where(accounts.c.account_id == account_id)) is not None
+    def insert_key(self, key: AccessKey) -> None:
+        self._db.execute(_INSERT_KEY, {
+            "access_key_id": key.access_key_id, "account_id": key.account_id,
+            "secret_access_key": key.secret_access_key, "catalogs": ",".join(key.catalogs),
+            "read_only": key.read_only, "revoked": key.revoked, "created_ms": to_ms(key.created)})
 
-    def insert_access_key(self, key: AccessKey) -> None:
-        self._db.execute(insert(access_keys).values(
-            access_key_id=key.access_key_id, account_id=key.account_id, secret_access_key=key.secret_access_key,
-            catalogs=",".join(key.catalogs), read_only=key.read_only, revoked=key.revoked,
-            created_ms=to_ms(key.created)))
+    def get_key(self, access_key_id: str) -> AccessKey | None:
+        row = self._db.first(_GET_KEY, {"access_key_id": access_key_id})
+        if row is None:
+            return None
+        return AccessKey(row.access_key_id, row.account_id, row.secret_access_key, tuple(row.catalogs.split(",")),
+                         bool(row.read_only), bool(row.revoked), from_ms(row.created_ms))
 
-    def get_access_key(self, access_key_id: str) -> AccessKey | None:
-        row = self._db.first(_GET_ACCESS_KEY, {"access_key_id": access_key_id})
-        return None if row is None else _key(row)
+    def revoke_key(self, access_key_id: str) -> bool:
+        return self._db.execute(_REVOKE_KEY, {"access_key_id": access_key_id}).rowcount == 1
 
-    def revoke_access_key(self, access_key_id: str) -> bool:
-        cursor = self._db.execute(update(access_keys).where(access_keys.c.access_key_id == access_key_id)
-                                 .values(revoked=True))
-        return cursor.rowcount == 1
-
-    def list_accounts(self) -> list[dict]:
+    def list(self) -> list[dict]:
         """Every account with its keys (without secrets)."""
-        rows = self._db.all(
-            select(accounts.c.account_id, accounts.c.name, access_keys.c.access_key_id, access_keys.c.catalogs,
-                   access_keys.c.read_only, access_keys.c.revoked)
-            .select_from(accounts.outerjoin(access_keys, access_keys.c.account_id == accounts.c.account_id))
-            .order_by(accounts.c.created_ms, accounts.c.account_id, access_keys.c.created_ms))
         listed: dict[str, dict] = {}
-        for row in rows:
+        for row in self._db.all(_LIST):
             account = listed.setdefault(row.account_id, {"AccountId": row.account_id, "Name": row.name, "AccessKeys": []})
             if row.access_key_id:
                 account["AccessKeys"].append({"AccessKeyId": row.access_key_id, "Catalogs": row.catalogs.split(","),

@@ -10,10 +10,31 @@ request charged before. Nothing here raises or decides; the caller rolls back a 
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Column, String, Table, bindparam, case, delete, func, insert, select, update
 
 from cosell.store.execution import Query
-from cosell.store.schema import quota_minutes, quota_seconds
+from cosell.store.metadata import metadata
+from cosell.store.transaction import repository
+
+# The current one-second window of each (account, quota group): its start and the requests in it.
+quota_seconds = Table(
+    "quota_seconds",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("quota_group", String(16), primary_key=True),
+    Column("epoch_second", BigInteger, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+)
+
+# Requests per minute of each (account, quota group), kept for 24 hours: the rolling daily quota.
+quota_minutes = Table(
+    "quota_minutes",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("quota_group", String(16), primary_key=True),
+    Column("epoch_minute", BigInteger, primary_key=True),
+    Column("requests", BigInteger, nullable=False),
+)
 
 # The daily window: the current minute and the 1,440 before it. A request stops counting between
 # 24 h and 24 h + 1 min after it was made, so no rolling 24 hours ever holds more than the limit.
@@ -40,8 +61,14 @@ _FIRST_SECOND = Query(insert(quota_seconds))
 _FIRST_MINUTE = Query(insert(quota_minutes))
 
 
-class QuotaQueries:
-    def charge_quota(self, account_id: str, group: str, now_ms: int, per_second: int, per_day: int) -> str | None:
+@repository("quotas")
+class QuotaRepository:
+    """`tx.quotas`."""
+
+    def __init__(self, tx):
+        self._db = tx.db
+
+    def charge(self, account_id: str, group: str, now_ms: int, per_second: int, per_day: int) -> str | None:
         """Counts one request of `group`. Returns None within both limits, otherwise the limit it
         went over ("per_second" or "per_day"), having written nothing the caller must keep: the
         caller rolls the transaction back."""

@@ -1,35 +1,20 @@
-"""The store: SQLAlchemy Core statements (store/execution.py) on SQLite, the embedded default, or
-another database SQLAlchemy knows.
-
-SQLite runs WAL with synchronous=FULL so an acknowledged write survives a crash. Each thread reads on
-a connection of its own, kept open; the process writes on one connection (below). Other databases
-take a pooled connection per transaction.
-
-On SQLite, writes are group-committed: every write unit runs, one after another, inside a SAVEPOINT
-of one shared transaction on the process's writer connection (or without one: _WriteUnit), and that
-transaction is committed once for all the units that joined it (by the event loop, or the syncer
-thread: GroupCommitWriter). The transaction begins IMMEDIATE, so writers in other processes wait
-for it instead of racing. A unit's `with store.write()` block only returns (or, under
-deferred_commits, its batch only settles) once the batch is on disk, so nothing is acknowledged
-before it is durable; a unit that raises leaves nothing (its savepoint is rolled back, or, if it
-had none and had written, its whole batch); a failed commit fails every unit of the batch.
+"""Group commit on SQLite: every write unit runs, one after another, inside a SAVEPOINT of one shared
+transaction on the process's writer connection (or without one: _WriteUnit), and that transaction is
+committed once for all the units that joined it (by the event loop, or the syncer thread:
+GroupCommitWriter). The transaction begins IMMEDIATE, so writers in other processes wait for it
+instead of racing. A unit's `with store.write()` block only returns (or, under deferred_commits, its
+batch only settles) once the batch is on disk, so nothing is acknowledged before it is durable; a unit
+that raises leaves nothing (its savepoint is rolled back, or, if it had none and had written, its whole
+batch); a failed commit fails every unit of the batch.
 
 The fsync happens outside the writer's lock, so the next batch's units can run while the last one
 is being synced: the writer connection commits with synchronous=NORMAL (the WAL frames reach the OS)
 and the WAL file itself is then fsynced before anything is acknowledged. That is synchronous=FULL's
 guarantee ("the WAL file is synchronized after each transaction is committed"), paid once per batch
-and without stopping the writers. Other connections keep synchronous=FULL. Who fsyncs: the syncer
-thread, so that the event loop serves other requests meanwhile; or, while that has been seen to
-leave the loop with nothing to do, the loop itself (GroupCommitWriter._commit).
-
-Checkpoints (copying the WAL back into the database file, and syncing that) are not left to the
-commit that crosses SQLite's threshold, which would hold the writer's lock through them and stall
-every writer: the writer connection never checkpoints, and a checkpointer thread runs PASSIVE
-checkpoints, which neither wait for nor block writers, on a connection of its own. Such a checkpoint
-cannot catch up with a writer that never stops, and SQLite only starts the WAL file over once it
-has: so when the WAL passes RESTART_WAL_FRAMES, the writer finishes the checkpoint itself right
-after a commit, still holding the writer's lock, and the next batch starts the file over. Most
-frames are already copied by then, so the writers wait for little more than a sync.
+and without stopping the writers. Who fsyncs: the syncer thread, so that the event loop serves other
+requests meanwhile; or, while that has been seen to leave the loop with nothing to do, the loop itself
+(GroupCommitWriter._commit). How long a batch gathers and how often the loop syncs are settings
+(StoreTuning); the measurements behind their defaults are in bench/README.md.
 """
 
 from __future__ import annotations
@@ -37,78 +22,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import sqlite3
 import threading
-import weakref
 from concurrent.futures import Future
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
 
-from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import NullPool
-
-from cosell.store.accounts import AccountQueries
 from cosell.store.execution import Database
-from cosell.store.faults import FaultQueries
-from cosell.store.listing import ListQueries
-from cosell.store.opportunities import OpportunityQueries
-from cosell.store.quotas import QuotaQueries
-from cosell.store.schema import metadata
-from cosell.store.solutions import SolutionQueries
-from cosell.store.tags import TagQueries
-from cosell.store.tasks import TaskQueries
-from cosell.store.tokens import TokenQueries
-
-BUSY_TIMEOUT_MS = 30_000  # how long a connection waits for another process's write lock
-SCHEMA_LOCK_KEY = 0x636F73656C6C  # "cosell": PostgreSQL's advisory lock held while creating the schema
-
-
-def _prepare_database_file(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Only the owner may read it: it holds the accounts' secret keys. SQLite creates the -wal and
-    # -shm files with the database file's permissions.
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-
-
-def _configure_sqlite(connection: sqlite3.Connection) -> None:
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another process may be setting it up
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-
-
-def _connect_sqlite(path: Path) -> sqlite3.Connection:
-    """A connection that leaves transactions to us (BEGIN ... COMMIT), usable from any thread."""
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                 timeout=BUSY_TIMEOUT_MS / 1000)
-    _configure_sqlite(connection)
-    return connection
-
-
-def _sqlite_engine(url) -> Engine:
-    """For the schema and the dialect: statements are run on our own connections, with named
-    parameters (sqlite3 binds them from the dict it is given, with no list built per statement)."""
-    engine = create_engine(url, poolclass=NullPool, paramstyle="named")
-
-    @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        _configure_sqlite(dbapi_connection)
-
-    return engine
-
-
-CHECKPOINT_INTERVAL_SECONDS = 0.25
-# On an event loop, how long a batch stays open at most before the loop commits it; it is committed
-# sooner once it has as many units as the last batch (GroupCommitWriter._commit_soon). Under wrk (16
-# clients, creates): 0.5 ms ~4,000/s, 1 ms ~4,250/s, 2 ms ~4,800/s, 3 ms ~3,700/s (the clients all
-# wait in the open batch and the loop runs dry). Sequential creates: 1 client ~1,500/s, 2 ~2,300/s.
-GATHER_SECONDS = 0.002
-RESTART_WAL_FRAMES = 4096  # pages: 16 MiB of WAL at SQLite's default page size
-# How many batches a loop fsyncs itself after seeing it had nothing else to do (GroupCommitWriter).
-LOOP_SYNCS_PER_PROBE = 15
+from cosell.store.sqlite.checkpoints import Checkpointer
+from cosell.store.sqlite.connections import connect_sqlite
+from cosell.store.transaction import StoreTransaction
+from cosell.settings import StoreTuning
 
 _DEFERRED_COMMITS: ContextVar[list | None] = ContextVar("cosell_deferred_commits", default=None)
 
@@ -135,11 +58,12 @@ class Batch:
     (`result`) or by event loops (`wait`), each loop woken once per batch however many of its
     requests wait."""
 
-    def __init__(self):
+    def __init__(self, database: Database):
+        self.transaction = StoreTransaction(database, self)  # every unit of the batch writes through it
         self.committed_by_syncer = False  # opened on a thread without an event loop
         self.activity_mark: int | None = None  # handed to the syncer by a loop: see GroupCommitWriter._commit
         self.units = 0
-        self.counters: dict[str, int] = {}  # the numbers its units took (TokenQueries.next_number)
+        self.counters: dict[str, int] = {}  # the numbers its units took (CounterRepository.next)
         self._committed: Future = Future()
         self._guard = threading.Lock()
         self._loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
@@ -205,7 +129,7 @@ class _WriteUnit:
             self._opens_batch = batch is None
             if batch is None:
                 writer._connection.execute("BEGIN IMMEDIATE")
-                batch = writer._batch = Batch()
+                batch = writer._batch = Batch(writer._database)
             self._batch = batch
             batch.units += 1
             if self._own_savepoint:
@@ -218,7 +142,7 @@ class _WriteUnit:
             writer._lock.release()
             raise
         self._counters = batch.counters.copy()
-        return StoreTransaction(writer._database, batch.counters)
+        return batch.transaction
 
     def __exit__(self, exc_type, _exc, _traceback) -> bool:
         writer, batch = self._writer, self._batch
@@ -272,7 +196,7 @@ def _settle(waiters: list[asyncio.Future], error: BaseException | None) -> None:
 class GroupCommitWriter:
     """The process's one SQLite writer connection, shared by write units in turn (see module doc).
 
-    Who commits a batch: on an event loop, the loop itself, GATHER_SECONDS after the batch opened (the
+    Who commits a batch: on an event loop, the loop itself, StoreTuning.gather_seconds after the batch opened (the
     requests it runs meanwhile join the batch); a batch opened on another thread, the syncer thread.
     The syncer thread fsyncs: every batch committed since its last fsync, with one fsync. Keeping the
     COMMIT on the loop's thread matters: each time the syncer needs the interpreter lock it takes it
@@ -284,18 +208,19 @@ class GroupCommitWriter:
     loop stands idle (~0.14 ms per batch here; creates/s went up ~10%). Whether the loop had other
     work is seen on the batches handed to the syncer: how many transactions began while one was
     being synced (`transactions_begun`). After one that saw fewer than half as many as the batch
-    has units, the loop syncs the next LOOP_SYNCS_PER_PROBE batches itself, then hands one over
+    has units, the loop syncs the next StoreTuning.loop_syncs_per_probe batches itself, then hands one over
     again to look."""
 
-    def __init__(self, database: Path, dialect):
-        self._connection = _connect_sqlite(database)
+    def __init__(self, database: Path, dialect, tuning: StoreTuning):
+        self._tuning = tuning
+        self._connection = connect_sqlite(database)
         # The syncer fsyncs (module doc); set outside any transaction.
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job (module doc)
         # Each unit's savepoint keeps the pages it changes in a statement journal, a temporary file by
         # default: in memory, a unit's writes cost about half as much. It holds one unit's pages at most.
         self._connection.execute("PRAGMA temp_store=MEMORY")
-        self._checkpoints = _Checkpointer(database)
+        self._checkpoints = Checkpointer(database, tuning.checkpoint_interval_seconds, tuning.restart_wal_frames)
         self._database = Database(self._connection, dialect)
         self._wal = Path(f"{database}-wal")
         self._wal_descriptor: int | None = None
@@ -322,7 +247,7 @@ class GroupCommitWriter:
         """Under the lock, as the batch opens: who commits it, and when (class doc)."""
         loop = asyncio._get_running_loop()
         if loop is not None:
-            loop.call_later(GATHER_SECONDS, self._commit, batch)
+            loop.call_later(self._tuning.gather_seconds, self._commit, batch)
         else:
             batch.committed_by_syncer = True
             self._wake_syncer()
@@ -352,7 +277,7 @@ class GroupCommitWriter:
             self._last_batch_units = batch.units
             try:
                 if batch.counters:
-                    StoreTransaction(self._database).save_counters(batch.counters)
+                    batch.transaction.counters.save(batch.counters)
                 self._connection.execute("COMMIT")
             except BaseException as failure:  # the disk refused it: no unit of the batch is kept
                 self._discard()
@@ -384,7 +309,7 @@ class GroupCommitWriter:
             probe = max(probes, key=lambda batch: batch.activity_mark)
             begun = next(self.transactions_begun) - probe.activity_mark - 1
             with self._lock:
-                self._loop_syncs_left = LOOP_SYNCS_PER_PROBE if 2 * begun < probe.units else 0
+                self._loop_syncs_left = self._tuning.loop_syncs_per_probe if 2 * begun < probe.units else 0
 
     def _sync_batches(self) -> None:
         """The syncer thread: commits the batches opened on threads, fsyncs what was committed."""
@@ -453,209 +378,3 @@ class GroupCommitWriter:
         self._connection.close()
         if self._wal_descriptor is not None:
             os.close(self._wal_descriptor)
-
-
-class _Checkpointer:
-    """Copies committed WAL frames into the database file, on its own thread and connection, at
-    most every CHECKPOINT_INTERVAL_SECONDS while there are commits (see the module doc)."""
-
-    def __init__(self, database: Path):
-        self._connection = _connect_sqlite(database)
-        self._due = threading.Event()
-        self._closing = threading.Event()
-        self._wal_is_long = False  # set here, acted on by the writer after a commit
-        self._thread = threading.Thread(target=self._run, name="cosell-checkpoint", daemon=True)
-        self._thread.start()
-
-    def due(self) -> None:
-        self._due.set()
-
-    def finish_if_wal_is_long(self, writer: sqlite3.Connection) -> None:
-        """On the writer, between two batches: completes the checkpoint so that the WAL starts over."""
-        if self._wal_is_long:
-            self._wal_is_long = False
-            try:
-                writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
-                pass  # the next long WAL tries again
-
-    def _run(self) -> None:
-        while True:
-            self._due.wait()
-            if self._closing.wait(CHECKPOINT_INTERVAL_SECONDS):  # commits in the meantime share this checkpoint
-                return
-            self._due.clear()
-            try:
-                _busy, wal_frames, _copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            except sqlite3.Error:
-                continue  # busy or failing: the WAL keeps the data, and the next checkpoint tries again
-            if wal_frames >= RESTART_WAL_FRAMES:
-                self._wal_is_long = True
-
-    def close(self) -> None:
-        self._closing.set()
-        self._due.set()
-        self._thread.join(timeout=10)
-        self._connection.close()
-
-
-class _SQLiteReaders:
-    """A read connection per thread, kept open (opening one costs more than most reads). A read
-    inside a read on the same thread shares its transaction."""
-
-    def __init__(self, database: Path, dialect, transactions_begun: Iterator[int]):
-        self._database = database
-        self._dialect = dialect
-        self._transactions_begun = transactions_begun  # GroupCommitWriter's count
-        self._local = threading.local()
-        self._all: weakref.WeakSet = weakref.WeakSet()  # to close them and to trace them
-        self.trace: Callable[[str], None] | None = None
-
-    def transaction(self) -> "_Reader":
-        """This thread's reader, a context manager for one read transaction (the object is reused:
-        a read costs no generator and no new objects)."""
-        reader = getattr(self._local, "reader", None)
-        if reader is None:
-            connection = _connect_sqlite(self._database)
-            connection.set_trace_callback(self.trace)
-            reader = self._local.reader = _Reader(connection, StoreTransaction(Database(connection, self._dialect)),
-                                                  self._transactions_begun)
-            self._all.add(reader)
-        return reader
-
-    def connections(self) -> list[sqlite3.Connection]:
-        return [reader.connection for reader in list(self._all)]
-
-
-class _Reader:
-    """One thread's read connection; `with reader as tx:` is a read transaction, and one inside
-    another on the same thread shares it."""
-
-    __slots__ = ("connection", "transaction", "depth", "transactions_begun", "__weakref__")
-
-    def __init__(self, connection: sqlite3.Connection, transaction: "StoreTransaction",
-                 transactions_begun: Iterator[int]):
-        self.connection = connection
-        self.transaction = transaction
-        self.depth = 0
-        self.transactions_begun = transactions_begun
-
-    def __enter__(self) -> "StoreTransaction":
-        if not self.depth:
-            next(self.transactions_begun)
-            self.connection.execute("BEGIN")
-        self.depth += 1
-        return self.transaction
-
-    def __exit__(self, *_exc) -> None:
-        self.depth -= 1
-        if not self.depth:
-            self.connection.execute("COMMIT")
-
-
-class Store:
-    def __init__(self, url: str):
-        parsed = make_url(url)
-        self._is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self._is_sqlite:
-            if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
-                raise ValueError(f"cosell keeps SQLite in a file: give a path in the URL ({url!r} has none).")
-            path = Path(parsed.database)
-            _prepare_database_file(path)
-            self.engine = _sqlite_engine(parsed)
-        else:
-            self.engine = create_engine(url)
-        self.dialect = self.engine.dialect
-        self._create_schema()
-        self._writer = GroupCommitWriter(path, self.dialect) if self._is_sqlite else None
-        self._readers = _SQLiteReaders(path, self.dialect, self._writer.transactions_begun) if self._is_sqlite else None
-        self._pagination_key: bytes | None = None
-
-    def _create_schema(self) -> None:
-        """Tables and indexes, in one write transaction so processes starting together take turns."""
-        with self.engine.connect() as connection:
-            if self._is_sqlite:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                connection.begin()
-                if self.dialect.name == "postgresql":  # CREATE TABLE takes no lock that would order them
-                    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-            metadata.create_all(connection)
-            for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
-                for index in table.indexes:
-                    index.create(connection, checkfirst=True)
-            connection.commit()
-
-    def write(self, own_savepoint: bool = True) -> ContextManager["StoreTransaction"]:
-        """A write transaction, `with store.write() as tx:`: durable when the block ends, rolled back
-        on any exception. `own_savepoint=False` is for a block whose expected failures all come
-        before its first write: cheaper on SQLite, where a failure after writing undoes the other
-        requests of its group commit too (_WriteUnit)."""
-        if self._writer is not None:
-            return self._writer.unit(own_savepoint)
-        return self._pooled()
-
-    def read(self) -> ContextManager["StoreTransaction"]:
-        """A read transaction: `with store.read() as tx:`."""
-        if self._readers is not None:
-            return self._readers.transaction()
-        return self._pooled()
-
-    @contextmanager
-    def _pooled(self) -> Iterator["StoreTransaction"]:
-        """A transaction on a pooled connection (databases other than SQLite)."""
-        connection = self.engine.raw_connection()
-        try:
-            yield StoreTransaction(Database(connection.dbapi_connection, self.dialect))
-        except BaseException:
-            connection.rollback()
-            raise
-        else:
-            connection.commit()
-        finally:
-            connection.close()
-
-    @contextmanager
-    def trace(self, callback: Callable[[str], None]) -> Iterator[None]:
-        """SQLite: `callback` gets the text of every statement this store runs within the block
-        (values written in), as sqlite3's trace callback gives it. For tests and debugging."""
-        if not self._is_sqlite:
-            raise NotImplementedError("statement tracing is implemented for SQLite only")
-        connections = [self._writer._connection, *self._readers.connections()]
-        self._readers.trace = callback
-        for connection in connections:
-            connection.set_trace_callback(callback)
-        try:
-            yield
-        finally:
-            self._readers.trace = None
-            for connection in [self._writer._connection, *self._readers.connections()]:
-                connection.set_trace_callback(None)
-
-    def pagination_key(self) -> bytes:
-        """The key that signs NextTokens: made once per database, then kept here (it never changes)."""
-        if self._pagination_key is None:
-            with self.read() as tx:
-                key = tx.pagination_key()
-            if key is None:  # the first list call on this database
-                with self.write() as tx:
-                    key = tx.ensure_pagination_key()
-            self._pagination_key = key
-        return self._pagination_key
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._readers is not None:
-            for connection in self._readers.connections():
-                connection.close()
-        self.engine.dispose()
-
-
-class StoreTransaction(OpportunityQueries, TokenQueries, SolutionQueries, TagQueries, TaskQueries, ListQueries,
-                       AccountQueries, QuotaQueries, FaultQueries):
-    """The operations' view of storage inside one transaction; one mixin of queries per resource."""
-
-    def __init__(self, database: Database, counters: dict[str, int] | None = None):
-        self._db = database
-        self._counters = counters

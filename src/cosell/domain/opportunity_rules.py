@@ -1,12 +1,12 @@
-"""Business rules of an opportunity, as pure functions: request in, violations (or a corrected
-request) out. No I/O, no HTTP.
+"""The business rules of an opportunity's members, CreateOpportunity's and UpdateOpportunity's, as pure
+functions: request in, violations (or a corrected request) out. No I/O, no HTTP.
 
 Each rule carries its id from shared/reference/partner-central-behaviour.md §3.1 and its source.
 Where the reference marks a rule uncertain, the choice made is written beside the rule.
 Violations become a ValidationException with Reason BUSINESS_VALIDATION_FAILED; all of them are
 reported together. Shape rules (patterns, enums, lengths) are not here: the model has them.
 R25 (Email, Phone, Duns, AwsAccountId formats) is entirely the model's patterns, so it is
-enforced by protocol/validate.py and has no function here.
+enforced by protocol/validation/ and has no function here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from cosell.domain.picklists import (
     TEAM_TITLES,
 )
 from cosell.domain.violations import Violation
-from cosell.protocol.model import service_model
+from cosell.protocol.model import list_limit, service_model
 
 REQUIRED = "REQUIRED_FIELD_MISSING"
 INVALID = "INVALID_VALUE"
@@ -34,7 +34,7 @@ INVALID_ENUM = "INVALID_ENUM_VALUE"
 TOO_MANY = "TOO_MANY_VALUES"
 DUPLICATE = "DUPLICATE_KEY_VALUE"
 
-MAX_TEAM_MEMBERS = 10  # model: PartnerOpportunityTeamMembersList max 10
+MAX_TEAM_MEMBERS = list_limit("PartnerOpportunityTeamMembersList")  # 10 in the model
 EUROPEAN_SOVEREIGN_PARTITION = "aws-eusc"
 
 

@@ -1,4 +1,7 @@
-"""awsJson1_0: request bodies in, response and error bodies out.
+"""awsJson 1.0 and 1.1: request bodies in, response and error bodies out.
+
+partnercentral-selling speaks awsJson1_0; EventBridge, which may be served beside it, awsJson1_1. They
+read the same; what differs, the media types and the error header, is a service's `Wire`.
 
 Responses follow what the real service sends (reference §1.5–1.7, §2.3): `application/json`,
 `x-amzn-RequestId`, every member of the output shape present with unset optional members as
@@ -13,6 +16,7 @@ import json
 import math
 import re
 from array import array
+from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
 from json.encoder import encode_basestring
@@ -21,11 +25,48 @@ from botocore.model import Shape
 
 from cosell import json_text
 from cosell.protocol.errors import SerializationError, ServiceError
+from cosell.protocol.model import Service
+from cosell.timestamps import format_timestamp
 
-CONTENT_TYPE = "application/json"
-ACCEPTED_CONTENT_TYPES = ("application/x-amz-json-1.0", "application/json")
 # The namespace the real service puts after the error name in x-amzn-ErrorType (reference §1.5).
 ERROR_TYPE_NAMESPACE = "http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
+
+
+@dataclass(frozen=True)
+class Wire:
+    """What a service's responses carry besides their body, and which request media types it takes."""
+
+    content_type: str
+    accepted_content_types: tuple[str, ...]
+    error_type_suffix: str  # after the error name in x-amzn-ErrorType
+
+    def response_headers(self, request_id: str, body: bytes) -> dict[str, str]:
+        return {"Content-Type": self.content_type, "x-amzn-RequestId": request_id, "Content-Length": str(len(body))}
+
+    def serialize_error(self, error: ServiceError, request_id: str) -> tuple[int, dict[str, str], bytes]:
+        body = dumps({"__type": error.code, "Message": error.message, **error.members()})
+        headers = self.response_headers(request_id, body)
+        headers["x-amzn-ErrorType"] = error.code + self.error_type_suffix
+        return error.status, headers, body
+
+
+# partnercentral-selling answers application/json (reference §1.5) and takes awsJson 1.0's media type
+# or plain JSON, as Postman sends it (§1.4).
+PARTNER_CENTRAL_WIRE = Wire("application/json", ("application/x-amz-json-1.0", "application/json"),
+                            ":" + ERROR_TYPE_NAMESPACE)
+# Other awsJson services answer in their own media type (botocore reads x-amzn-ErrorType's name).
+_STANDARD_WIRES = {
+    "1.0": Wire("application/x-amz-json-1.0", ("application/x-amz-json-1.0",), ""),
+    "1.1": Wire("application/x-amz-json-1.1", ("application/x-amz-json-1.1",), ""),
+}
+CONTENT_TYPE = PARTNER_CENTRAL_WIRE.content_type
+ACCEPTED_CONTENT_TYPES = PARTNER_CENTRAL_WIRE.accepted_content_types
+
+
+def wire_of(served: Service) -> Wire:
+    if served.name == "partnercentral-selling":
+        return PARTNER_CENTRAL_WIRE
+    return _STANDARD_WIRES[served.json_version]
 
 
 # Hostile bodies (tests/test_hostile_input.py) must cost bounded time and memory and end as a 4xx.
@@ -118,13 +159,6 @@ def _has_lone_surrogate(document) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def format_timestamp(value: dt.datetime) -> str:
-    """ISO 8601 in UTC, to the millisecond: 2025-07-01T12:00:00.000Z (isoformat: strftime costs ~4x)."""
-    if value.tzinfo is not dt.timezone.utc:
-        value = value.astimezone(dt.timezone.utc)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # its "+00:00" written as Z
 
 
 def _identity(value):
@@ -290,11 +324,8 @@ def serialize_output(shape: Shape, value) -> bytes:
 
 
 def response_headers(request_id: str, body: bytes) -> dict[str, str]:
-    return {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id, "Content-Length": str(len(body))}
+    return PARTNER_CENTRAL_WIRE.response_headers(request_id, body)
 
 
 def serialize_error(error: ServiceError, request_id: str) -> tuple[int, dict[str, str], bytes]:
-    body = dumps({"__type": error.code, "Message": error.message, **error.members()})
-    headers = response_headers(request_id, body)
-    headers["x-amzn-ErrorType"] = f"{error.code}:{ERROR_TYPE_NAMESPACE}"
-    return error.status, headers, body
+    return PARTNER_CENTRAL_WIRE.serialize_error(error, request_id)

@@ -10,8 +10,8 @@ import datetime as dt
 import secrets
 import string
 
-from cosell.admin import ensure_default_solutions
-from cosell.auth import CATALOGS
+from cosell.control.solutions import ensure_default_solutions
+from cosell.protocol.facts import CATALOGS
 from cosell.store import Store
 from cosell.store.accounts import AccessKey
 
@@ -31,7 +31,7 @@ def new_secret_access_key() -> str:
 def _new_account_id(tx) -> str:
     while True:
         candidate = str(secrets.randbelow(9 * 10**11) + 10**11)  # 12 digits, no leading zero
-        if not tx.account_exists(candidate):
+        if not tx.accounts.exists(candidate):
             return candidate
 
 
@@ -43,18 +43,18 @@ def create_account(store: Store, name: str, catalogs: tuple[str, ...], read_only
         raise ValueError(f"catalogs must be among {', '.join(CATALOGS)}")
     with store.write() as tx:
         account_id = _new_account_id(tx)
-        tx.insert_account(account_id, name, now)
+        tx.accounts.insert(account_id, name, now)
         key = AccessKey(new_access_key_id(), account_id, new_secret_access_key(), catalogs, read_only, False, now)
-        tx.insert_access_key(key)
-    ensure_default_solutions(store, account_id, now)
+        tx.accounts.insert_key(key)
+        ensure_default_solutions(tx, account_id, now)
     return key
 
 
 def revoke(store: Store, access_key_id: str) -> bool:
     with store.write() as tx:
-        return tx.revoke_access_key(access_key_id)
+        return tx.accounts.revoke_key(access_key_id)
 
 
 def list_accounts(store: Store) -> list[dict]:
     with store.read() as tx:
-        return tx.list_accounts()
+        return tx.accounts.list()

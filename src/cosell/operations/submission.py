@@ -1,22 +1,34 @@
-"""Submitting an opportunity to AWS: StartEngagementFromOpportunityTask, SubmitOpportunity, and the
-AWS-side view GetAwsOpportunitySummary."""
+"""Submitting an opportunity to AWS: StartEngagementFromOpportunityTask, SubmitOpportunity,
+ListEngagementFromOpportunityTasks, and the AWS-side view GetAwsOpportunitySummary."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from cosell.control import reviewer
 from cosell.domain import lifecycle
 from cosell.domain.associations import solution_like
 from cosell.domain.identifiers import random_identifier, task_arn
+from cosell.domain.opportunity import next_modified
 from cosell.domain.violations import Violation
-from cosell.operations.opportunities import (
-    answer_once,
-    business_error,
-    next_modified,
-    request_fingerprint,
-    save,
-    visible_opportunity,
-)
-from cosell.protocol.errors import ConflictError, NotFoundError
-from cosell.protocol.json10 import format_timestamp
+from cosell.operations import access
+from cosell.operations.context import Context, Response
+from cosell.operations.idempotency import answer_once
+from cosell.operations.opportunities import OPPORTUNITY
+from cosell.operations.opportunity_versions import save
+from cosell.operations.paging import list_page
+from cosell.operations.registry import operation
+from cosell.protocol.errors import ConflictError, NotFoundError, ValidationError
+from cosell.store.engagement_tasks import ENGAGEMENT_FROM_OPPORTUNITY_TASK_LIST
+from cosell.timestamps import format_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_partnercentral_selling.type_defs import (
+        GetAwsOpportunitySummaryRequestTypeDef,
+        ListEngagementFromOpportunityTasksRequestTypeDef,
+        StartEngagementFromOpportunityTaskRequestTypeDef,
+        SubmitOpportunityRequestTypeDef,
+    )
 
 START_TASK = "StartEngagementFromOpportunityTask"
 
@@ -30,14 +42,14 @@ def _missing_fields_message(violations) -> str:
     return "The opportunity cannot be submitted: " + "; ".join(v.message for v in violations)
 
 
-def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
+@operation(START_TASK)
+def start_engagement_from_opportunity_task(ctx: Context, request: StartEngagementFromOpportunityTaskRequestTypeDef) -> Response:
     catalog = request["Catalog"]
-    fingerprint = request_fingerprint(request)
     submission = request["AwsSubmission"]
     involvement, visibility = submission["InvolvementType"], submission.get("Visibility", "Full")
 
-    def start(tx, remember) -> dict:
-        stored = visible_opportunity(tx, ctx, catalog, request["Identifier"])
+    def start(tx, remember) -> Response:
+        stored = access.visible(tx, ctx, OPPORTUNITY, catalog, request["Identifier"])
         status = stored["LifeCycle"]["ReviewStatus"]
         if status != lifecycle.PENDING_SUBMISSION:
             raise ConflictError(f"Opportunity {stored['Id']} has already been submitted (review status {status}).")
@@ -59,31 +71,42 @@ def start_engagement_from_opportunity_task(ctx, request: dict) -> dict:
                         ResourceSnapshotJobId=random_identifier("job-", 13))
             save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
                  next_modified(stored, ctx.now))
-        tx.insert_engagement_task(ctx.account_id, catalog, task, ctx.now)
+            reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, stored["Id"], ctx.now)
+        tx.engagement_tasks.insert(ctx.account_id, catalog, task, ctx.now)
         remember(task)
         return task
 
     # Requests submitting one opportunity take turns, so that a repeat of this token finds its answer
     # rather than the opportunity changed under it.
-    return answer_once(ctx, START_TASK, request, fingerprint, start, lock_opportunity=request["Identifier"])
+    return answer_once(ctx, START_TASK, request, start,
+                       lock=lambda tx: access.find(tx, ctx.account_id, OPPORTUNITY, catalog, request["Identifier"],
+                                                   lock=True))
 
 
-def submit_opportunity(ctx, request: dict) -> None:
+@operation("SubmitOpportunity")
+def submit_opportunity(ctx: Context, request: SubmitOpportunityRequestTypeDef) -> None:
     catalog = request["Catalog"]
     involvement, visibility = request["InvolvementType"], request.get("Visibility", "Full")
     with ctx.store.write() as tx:
-        stored = visible_opportunity(tx, ctx, catalog, request["Identifier"])
+        stored = access.visible(tx, ctx, OPPORTUNITY, catalog, request["Identifier"])
         status = stored["LifeCycle"]["ReviewStatus"]
         if status != lifecycle.PENDING_SUBMISSION:
-            raise business_error([Violation(
+            raise ValidationError.from_violations([Violation(
                 "identifier", lifecycle.INVALID_RESOURCE_STATE,
                 f"Opportunity {stored['Id']} has already been submitted (review status {status}).")])
         violations = lifecycle.submission_violations(stored, solution_like(stored["RelatedEntityIdentifiers"]), involvement)
         if violations:
-            raise business_error(violations)
+            raise ValidationError.from_violations(violations)
         engagement = (stored.get("AwsSubmission") or {}).get("EngagementId")
         save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, engagement), next_modified(stored, ctx.now))
+        reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, stored["Id"], ctx.now)
     return None
+
+
+@operation("ListEngagementFromOpportunityTasks")
+def list_engagement_from_opportunity_tasks(ctx: Context, request: ListEngagementFromOpportunityTasksRequestTypeDef) -> Response:
+    summaries, next_token = list_page(ctx, ENGAGEMENT_FROM_OPPORTUNITY_TASK_LIST, request)
+    return {"TaskSummaries": summaries, "NextToken": next_token}
 
 
 # The AWS team member a partner sees once AWS has taken the opportunity on (observed: "PDM").
@@ -91,13 +114,14 @@ AWS_PARTNER_DEVELOPMENT_MANAGER = {"BusinessTitle": "PDM", "FirstName": "AWS", "
                                    "Email": "pdm@amazon.example"}
 
 
-def get_aws_opportunity_summary(ctx, request: dict) -> dict:
+@operation("GetAwsOpportunitySummary")
+def get_aws_opportunity_summary(ctx: Context, request: GetAwsOpportunitySummaryRequestTypeDef) -> Response:
     """AWS's side of a submitted opportunity. Before submission AWS has no view of it, so the real
     service answers ResourceNotFoundException. LifeCycle and Insights are null, as observed in the
     Sandbox (reference §9)."""
     catalog, identifier = request["Catalog"], request["RelatedOpportunityIdentifier"]
     with ctx.store.read() as tx:
-        stored = visible_opportunity(tx, ctx, catalog, identifier)
+        stored = access.visible(tx, ctx, OPPORTUNITY, catalog, identifier)
     submission = stored.get("AwsSubmission")
     if submission is None:
         raise NotFoundError(f"AWS has no summary of opportunity {identifier}: it has not been submitted.")

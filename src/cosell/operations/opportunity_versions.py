@@ -1,0 +1,23 @@
+"""Writing a new version of an opportunity: the one place for every operation that changes one
+(updates, associations, submissions, AWS's review, and later the engagement operations).
+
+The write is optimistic: it only lands if the stored version is still the one read (its
+LastModifiedDate); otherwise ConflictException, as UpdateOpportunity answers a stale LastModifiedDate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cosell.domain.opportunity import last_modified
+from cosell.protocol.errors import ConflictError
+from cosell.timestamps import format_timestamp
+
+
+def save(tx, owner: str, stored: dict, changed: dict, when: dt.datetime) -> dict:
+    """Stores `changed` as the new version of `stored`, modified `when`; the saved document."""
+    changed = {**changed, "LastModifiedDate": format_timestamp(when)}
+    if not tx.opportunities.replace(owner, changed, last_modified(stored), when):
+        raise ConflictError(f"Opportunity {stored['Id']} was modified by another request; "
+                            "fetch it with GetOpportunity and retry with its LastModifiedDate.")
+    return changed

@@ -1,0 +1,124 @@
+"""cosell's own endpoints, /_cosell/*: what AWS does not offer testers (a solution catalog to fill, a
+reviewer to call, faults to inject), behind the `cosell` subcommands. Not AWS operations: JSON in and
+out, errors in the AWS error shape. Each endpoint reads its body here and calls the control function
+(cosell/control/) that the command line and the tests use too.
+
+In strict mode they want the admin token (header X-Cosell-Admin-Token); open mode trusts local callers.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from typing import Any, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cosell.control.review import REVIEW_ACTIONS, review_opportunity
+from cosell.control.solutions import add_solution
+from cosell.gateway import Gateway, RawResponse
+from cosell.operations.registry import NOT_YET_IMPLEMENTED
+from cosell.protocol import awsjson
+from cosell.protocol.errors import AccessDeniedError, FieldError, ServiceError, ValidationError
+from cosell.protocol.facts import CATALOGS
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enum_values, service
+from cosell.server.body import BodyReader, error_response, request_headers
+from cosell.settings import AuthMode, Settings
+
+ADMIN_TOKEN_HEADER = "x-cosell-admin-token"
+
+
+def _refuse(name: str, code: str, message: str):
+    raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, code, message)])
+
+
+def target_account(body: dict, default_account_id: str) -> str:
+    """The account an admin request acts on: its AccountId, or the server's default account."""
+    account_id = body.get("AccountId") or default_account_id
+    if not isinstance(account_id, str) or not re.fullmatch(r"[0-9]{12}", account_id):
+        _refuse("AccountId", "INVALID_STRING_FORMAT", "AccountId must be 12 digits.")
+    return account_id
+
+
+def required(body: dict, name: str, allowed: tuple[str, ...] | None = None) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        _refuse(name, "REQUIRED_FIELD_MISSING", f"{name} is required.")
+    if allowed is not None and value not in allowed:
+        _refuse(name, "INVALID_ENUM_VALUE", f"{name} must be one of {', '.join(allowed)}.")
+    return value
+
+
+def _to_starlette(raw: RawResponse) -> Response:
+    return Response(content=raw.body, status_code=raw.status, headers=raw.headers)
+
+
+def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) -> list[Route]:
+    store = gateway.store
+
+    def allowed(request: Request) -> bool:
+        if settings.auth is not AuthMode.STRICT:
+            return True
+        sent = request.headers.get(ADMIN_TOKEN_HEADER, "")
+        return settings.admin_token is not None and hmac.compare_digest(sent, settings.admin_token)
+
+    def endpoint(action: Callable[[str, dict], Any]):
+        """POST: the JSON body and the account it names go to `action(account_id, body)`, run on a thread."""
+
+        async def serve(request: Request) -> Response:
+            if not allowed(request):
+                return _to_starlette(error_response(AccessDeniedError(
+                    "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode.")))
+            body = await body_reader.read(request.receive, request_headers(request.scope))
+            try:
+                document = awsjson.parse_body(body or b"")
+                account_id = target_account(document, settings.account_id)
+                result = await run_in_threadpool(action, account_id, document)
+            except ServiceError as error:
+                return _to_starlette(error_response(error))
+            return Response(json.dumps(result, default=str), media_type="application/json")
+
+        return serve
+
+    def solutions(account_id: str, body: dict) -> dict:
+        """{Catalog, Name, Category, Status?} → the new solution, with an S-number id."""
+        catalog = required(body, "Catalog", CATALOGS)
+        name, category = required(body, "Name"), required(body, "Category")
+        status = required({"Status": body.get("Status") or "Active"}, "Status", enum_values("SolutionStatus"))
+        with store.write() as tx:
+            return add_solution(tx, account_id, catalog, name, category, status, gateway.clock.now())
+
+    def review(account_id: str, body: dict) -> dict:
+        """{Catalog, Identifier, ReviewStatus, ReviewComments?, ReviewStatusReason?} → the review as stored."""
+        catalog = required(body, "Catalog", CATALOGS)
+        identifier = required(body, "Identifier")
+        decision = required(body, "ReviewStatus", tuple(REVIEW_ACTIONS.values()))
+        with store.write() as tx:
+            opportunity = review_opportunity(tx, account_id, catalog, identifier, decision, body.get("ReviewComments"),
+                                             body.get("ReviewStatusReason"), gateway.clock.now())
+        return {"Id": identifier, "LifeCycle": opportunity["LifeCycle"],
+                "LastModifiedDate": opportunity["LastModifiedDate"]}
+
+    def faults(_account_id: str, body: dict) -> dict:
+        return gateway.faults.configure(body, gateway.clock.now())
+
+    async def health(_request: Request) -> Response:
+        """200 once the server is ready, with the model it serves: botocore's version, the model's
+        operations, and how many cosell implements."""
+        served = service(PARTNER_CENTRAL_SELLING)
+        implemented = gateway.registry.operations(PARTNER_CENTRAL_SELLING)
+        return JSONResponse({"status": "ok", "botocore": botocore_version(), "model": {
+            "service": served.name, "apiVersion": served.model.api_version,
+            "operations": len(served.operation_names), "implemented": len(implemented),
+            "notYetImplemented": len(NOT_YET_IMPLEMENTED.get(PARTNER_CENTRAL_SELLING, ()))}})
+
+    return [
+        Route("/_cosell/health", health, methods=["GET"]),
+        Route("/_cosell/solutions", endpoint(solutions), methods=["POST"]),
+        Route("/_cosell/review", endpoint(review), methods=["POST"]),
+        Route("/_cosell/faults", endpoint(faults), methods=["POST"]),
+    ]
