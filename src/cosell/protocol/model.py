@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import botocore.session
 from botocore.model import ServiceModel
@@ -44,7 +44,7 @@ class Service:
     def signing_name(self) -> str:
         return self.model.signing_name
 
-    @property
+    @cached_property
     def operation_names(self) -> frozenset[str]:
         return frozenset(self.model.operation_names)
 
