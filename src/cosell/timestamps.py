@@ -14,12 +14,12 @@ _MILLISECOND = dt.timedelta(milliseconds=1)
 
 def utc_now() -> dt.datetime:
     """The wall clock now, at the millisecond precision the service reports. (A whole number of
-    milliseconds over 1000 is exact to the microsecond as a float at today's epoch seconds, ~0.2 µs.)"""
+    milliseconds over 1000 is exact to the microsecond as a float at today's epoch seconds.)"""
     return dt.datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
 
 
 def format_timestamp(value: dt.datetime) -> str:
-    """ISO 8601 in UTC, to the millisecond: 2025-07-01T12:00:00.000Z (isoformat: strftime costs ~4x)."""
+    """ISO 8601 in UTC, to the millisecond: 2025-07-01T12:00:00.000Z (isoformat: strftime costs more)."""
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # its "+00:00" written as Z

@@ -225,7 +225,7 @@ def dumps(document) -> bytes:
 
 # --- Responses: JSON text written straight from the output shape --------------------------------
 #
-# serialize_output(shape, value) gives exactly the bytes of dumps(render(shape, value)), in a third of
+# serialize_output(shape, value) gives exactly the bytes of dumps(render(shape, value)), in a fraction of
 # the time on a List page: instead of building the rendered dicts and having json sort and encode
 # them, one function per structure shape, generated from the model once, writes the members' JSON in
 # alphabetical order with their keys as constant text. Strings go through the json module's own C

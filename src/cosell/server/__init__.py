@@ -49,8 +49,8 @@ def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
         await run_in_threadpool(reviewer.catch_up, store, settings, clock.now())
         jobs.start()
         # What start-up built (botocore's model, the compiled validators and statements) lives as long
-        # as the server: kept out of the collector, a full collection takes ~0 ms instead of ~100 ms,
-        # a pause every request in flight would wait out.
+        # as the server: kept out of the collector, a full collection no longer walks it, a pause every
+        # request in flight would wait out (bench/README.md, "Measurements behind the code").
         gc.freeze()
         yield
         jobs.stop()

@@ -2,7 +2,7 @@
 
 SQLAlchemy builds the SQL and compiles it for the database in use (so SQLite and PostgreSQL each get
 their own); executing skips its Connection and Result machinery and goes to the driver's cursor. That
-machinery cost about 40 µs a statement, most of a GetOpportunity. A `Query` is a statement built once
+machinery cost more than the statement itself on a GetOpportunity. A `Query` is a statement built once
 (at import) and compiled once per dialect; any other statement is compiled where it is run.
 
 Columns here are strings, integers, floats and booleans, which sqlite3 and psycopg bind and return as

@@ -15,7 +15,7 @@ _CLASSES_READ_DIFFERENTLY = re.compile(r"\\[wWsSbB]")
 @cache
 def compiled_pattern(pattern: str):
     """The model's pattern, compiled by the standard library's re when it can (an e-mail address
-    matches in a third of the time), by regex when it needs regex's syntax (\\p{L} classes) or
+    matches sooner), by regex when it needs regex's syntax (\\p{L} classes) or
     reads it differently: their \\w, \\s and \\b take other characters for letters and spaces
     (re's \\w matches "²"). tests/test_validation_patterns.py checks the model's patterns."""
     if _CLASSES_READ_DIFFERENTLY.search(pattern):

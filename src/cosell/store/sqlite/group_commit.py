@@ -107,7 +107,7 @@ class _WriteUnit:
     not. (A class, not a @contextmanager generator: it wraps every write.)
 
     Undone how: a unit runs in a savepoint of its own, or, if `own_savepoint` is false, in none. A
-    savepoint copies every page the unit changes first (~6 µs a create), so a unit whose expected
+    savepoint copies every page the unit changes first (a measurable share of a create), so a unit whose expected
     failures all come before its first write can go without: when it raises having written nothing
     there is nothing to undo, and when it raises after writing (a bug, a full disk) the whole batch
     is rolled back, and every request in it fails with BatchUndone instead of being acknowledged."""
@@ -200,12 +200,12 @@ class GroupCommitWriter:
     requests it runs meanwhile join the batch); a batch opened on another thread, the syncer thread.
     The syncer thread fsyncs: every batch committed since its last fsync, with one fsync. Keeping the
     COMMIT on the loop's thread matters: each time the syncer needs the interpreter lock it takes it
-    from the loop (a thread switch on each side), and a committer thread needed it ~4 times per request.
+    from the loop (a thread switch on each side), and a committer thread needed it several times per request.
 
     A loop's batch is fsynced by the syncer while the loop has other work meanwhile, and by the loop
     itself while it has none (_commit): when every client is waiting for the batch, as under a steady
     load of writes, handing the fsync over and back only adds two thread wake-ups to the time the
-    loop stands idle (~0.14 ms per batch here; creates/s went up ~10%). Whether the loop had other
+    loop stands idle (bench/README.md, "Measurements behind the code"). Whether the loop had other
     work is seen on the batches handed to the syncer: how many transactions began while one was
     being synced (`transactions_begun`). After one that saw fewer than half as many as the batch
     has units, the loop syncs the next StoreTuning.loop_syncs_per_probe batches itself, then hands one over
@@ -218,7 +218,7 @@ class GroupCommitWriter:
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job (module doc)
         # Each unit's savepoint keeps the pages it changes in a statement journal, a temporary file by
-        # default: in memory, a unit's writes cost about half as much. It holds one unit's pages at most.
+        # default: in memory, a unit's writes cost less. It holds one unit's pages at most.
         self._connection.execute("PRAGMA temp_store=MEMORY")
         self._checkpoints = Checkpointer(database, tuning.checkpoint_interval_seconds, tuning.restart_wal_frames)
         self._database = Database(self._connection, dialect)
