@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 
 from cosell.control.review import REVIEW_ACTIONS
-from cosell.protocol.facts import CATALOGS
+from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 from cosell.settings import Settings
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4588"
@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     review = commands.add_parser("review", help="decide an AWS review now, on a running server")
     review.add_argument("action", choices=list(REVIEW_ACTIONS))
     review.add_argument("identifier", help="opportunity id, e.g. O1000000")
-    review.add_argument("--catalog", default="Sandbox", choices=CATALOGS)
+    review.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
     review.add_argument("--comments", help="LifeCycle.ReviewComments")
     review.add_argument("--reason", help="LifeCycle.ReviewStatusReason")
     review.add_argument("--account-id", help="the opportunity's account (default: the server's default account)")
@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--category", required=True)
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
-    add.add_argument("--catalog", default="Sandbox", choices=CATALOGS)
+    add.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
     add.add_argument("--account-id", help="the account whose catalog gets it (default: the server's default account)")
     add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
     accounts = commands.add_parser("accounts", help="partner accounts and access keys (works on the database directly)")

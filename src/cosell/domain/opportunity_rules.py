@@ -26,6 +26,7 @@ from cosell.domain.picklists import (
     TEAM_TITLES,
 )
 from cosell.domain.violations import Violation
+from cosell.protocol.facts import AWS_CATALOG
 from cosell.protocol.model import list_limit, service_model
 
 REQUIRED = "REQUIRED_FIELD_MISSING"
@@ -284,7 +285,7 @@ def seed_picklists(request: dict, ctx: RuleContext) -> list[Violation]:
 def r7_origin(request: dict, ctx: RuleContext) -> list[Violation]:
     """R7: in the AWS catalog Origin must be Partner Referral; the Sandbox also takes AWS Referral.
     Source: Origin doc (seed, model); DG-sbx."""
-    if ctx.catalog == "AWS" and request.get("Origin", "Partner Referral") != "Partner Referral":
+    if ctx.catalog == AWS_CATALOG and request.get("Origin", "Partner Referral") != "Partner Referral":
         return [Violation("origin", INVALID, "Origin must be Partner Referral in the AWS catalog.")]
     return []
 
