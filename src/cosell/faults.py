@@ -131,7 +131,7 @@ def _check_operation(operation) -> None:
                            f"{operation} is not an operation of partnercentral-selling (or * for all)."))
 
 
-def _number_error(name: str, value, kind: type, low, high, message: str) -> list[FieldError]:
+def _number_error(name: str, value, kind: type | tuple[type, ...], low, high, message: str) -> list[FieldError]:
     """No error when `value` is a `kind` (never a bool) from `low` to `high`."""
     if isinstance(value, bool) or not isinstance(value, kind):
         return [FieldError(name, "INVALID_VALUE", message)]

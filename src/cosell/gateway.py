@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 from cosell.clock import Clock
 from cosell.auth import Authenticator, Principal, authorize_catalog, authorize_operation, catalog_of
 from cosell.control.solutions import ensure_default_solutions
-from cosell.faults import Faults
+from cosell.faults import FaultPlan, Faults
 from cosell.operations.families import REGISTRY
 from cosell.operations.registry import Registry
 from cosell.operations.context import Context
@@ -70,6 +70,17 @@ def _raise(error: BaseException):
     raise error
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """What admission decided: the operation, who calls, when (on cosell's clock), and its fault."""
+
+    served: "_Served"
+    operation: str
+    principal: Principal
+    now: dt.datetime
+    fault: FaultPlan | None
+
+
 @dataclass
 class Exchange:
     """One request on its way through the gateway, and the response it has so far."""
@@ -78,16 +89,14 @@ class Exchange:
     entry: "AccessLogEntry"
     started: float
     wire: awsjson.Wire = awsjson.PARTNER_CENTRAL_WIRE
-    served: "_Served | None" = None
-    now: dt.datetime | None = None
-    principal: Principal | None = None
-    fault: object = None
+    admitted: Admitted | None = None
     response: RawResponse | None = None
     commits: list = field(default_factory=list)  # the group-commit batches this request's writes joined
 
     @property
     def delay_seconds(self) -> float:
-        return self.fault.delay_seconds if self.fault is not None and self.response is None else 0.0
+        fault = self.admitted.fault if self.admitted is not None else None
+        return fault.delay_seconds if fault is not None and self.response is None else 0.0
 
     def guard(self, step: Callable, *args) -> None:
         """Run a step; a ServiceError becomes its AWS error response, anything else a logged 500.
@@ -104,13 +113,15 @@ class Exchange:
             self.response = RawResponse(*self.wire.serialize_error(error, request_id))
         except Exception:
             log.exception("request %s failed unexpectedly", request_id)
-            error = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
-            self.entry.error = error.code
-            self.response = RawResponse(*self.wire.serialize_error(error, request_id))
+            internal = InternalServerError(f"An internal error occurred. Request id: {request_id}.")
+            self.entry.error = internal.code
+            self.response = RawResponse(*self.wire.serialize_error(internal, request_id))
 
     def finish(self) -> RawResponse:
-        self.entry.write(self.response.status, self.started)
-        return self.response
+        response = self.response
+        assert response is not None, "every exchange ends with a response or an error response"
+        self.entry.write(response.status, self.started)
+        return response
 
 
 @dataclass
@@ -204,32 +215,34 @@ class Gateway:
     def _admit(self, exchange: Exchange) -> None:
         raw, entry = exchange.raw, exchange.entry
         served, operation_name = self._route(raw)
-        exchange.served, exchange.wire, entry.operation = served, served.wire, operation_name
+        exchange.wire, entry.operation = served.wire, operation_name
         # Signatures and quotas are on the wall clock; what the operation writes is on cosell's clock.
         wall = self.wall()
-        exchange.now = self.clock.at(wall)
-        principal = exchange.principal = self.authenticator.authenticate(raw, wall, served.service.signing_name)
+        now = self.clock.at(wall)
+        principal = self.authenticator.authenticate(raw, wall, served.service.signing_name)
         entry.account = principal.account_id
         self._check_content_type(raw, served.wire)
         authorize_operation(principal, operation_name)
         self.quotas.charge(principal.account_id, operation_name, wall)
-        exchange.fault = self.faults.before(operation_name)
+        exchange.admitted = Admitted(served, operation_name, principal, now, self.faults.before(operation_name))
 
     def _run(self, exchange: Exchange) -> None:
         if exchange.response is None:
             exchange.guard(self._operate, exchange)
 
     def _operate(self, exchange: Exchange) -> None:
-        served, operation_name, principal = exchange.served, exchange.entry.operation, exchange.principal
+        admitted = exchange.admitted
+        assert admitted is not None, "only an admitted request is operated"
+        served, operation_name = admitted.served, admitted.operation
         document = awsjson.parse_body(exchange.raw.body)
         handler = self.registry.handler(served.service.name, operation_name)
         if handler is None:
             raise NotYetImplementedError(f"cosell does not implement {operation_name} yet.")
         request = served.validators[operation_name](document)
-        authorize_catalog(principal, catalog_of(request))
-        ctx = Context(principal, exchange.entry.request_id, exchange.now, self.store, self.settings)
+        authorize_catalog(admitted.principal, catalog_of(request))
+        ctx = Context(admitted.principal, exchange.entry.request_id, admitted.now, self.store, self.settings)
         result = handler(ctx, request)
-        self.faults.after(exchange.fault)
+        self.faults.after(admitted.fault)
         output_shape = served.output_shapes[operation_name]
         body = awsjson.serialize_output(output_shape, result) if output_shape is not None else b""
         exchange.response = RawResponse(200, served.wire.response_headers(exchange.entry.request_id, body), body)

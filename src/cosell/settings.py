@@ -59,7 +59,7 @@ def _choice(enum: type[Enum], name: str, value: Any) -> Enum:
     try:
         return enum(value)
     except ValueError:
-        choices = ", ".join(member.value for member in enum)  # type: ignore[attr-defined]
+        choices = ", ".join(member.value for member in enum)
         raise ValueError(f"{name} must be one of {choices}, not {value!r}") from None
 
 

@@ -256,6 +256,6 @@ def postal_code_violations(
             return []
         return [Violation(POSTAL_FIELD, "REQUIRED_FIELD_MISSING", f"PostalCode is required for country {name}.")]
     rule = _postal_rules().get(country_code)
-    if rule is not None and rule[0].fullmatch(postal_code) is None:
+    if rule is not None and rule[0].fullmatch(postal_code or "") is None:
         return [Violation(POSTAL_FIELD, "INVALID_STRING_FORMAT", rule[1])]
     return []

@@ -7,6 +7,8 @@ field dictionary's "Update – Action Required" / "After Launched" columns, the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from cosell.domain import addresses
 from cosell.domain.opportunity_rules import r6_other_solution_description
 from cosell.domain.violations import Violation
@@ -192,7 +194,7 @@ def submission_violations(opportunity: dict, solutions: list[str], involvement_t
         return Violation(field_name(path), "REQUIRED_FIELD_MISSING", f"{path} is required to submit the opportunity.")
 
     def value(path: str):
-        node = opportunity
+        node: Any = opportunity
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         return node

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any, Mapping
 
 from cosell.domain.lifecycle import REVIEW_MEMBERS, UPDATABLE_MEMBERS
 from cosell.domain.picklists import OPPORTUNITY_OWNER
@@ -49,7 +50,7 @@ def related_entity_kinds() -> tuple[str, ...]:
     return tuple(service_model().shape_for("RelatedEntityIdentifiers").members)
 
 
-def new_opportunity(request: dict, *, opportunity_id: str, arn: str, account_id: str, now: str) -> dict:
+def new_opportunity(request: Mapping[str, Any], *, opportunity_id: str, arn: str, account_id: str, now: str) -> dict:
     opportunity = {key: value for key, value in request.items() if key not in NOT_STORED}
     opportunity.update(Id=opportunity_id, Arn=arn, CreatedDate=now, LastModifiedDate=now)
     _with_defaults(opportunity)
@@ -86,7 +87,7 @@ def _with_defaults(opportunity: dict) -> dict:
     return opportunity
 
 
-def updated_opportunity(stored: dict, request: dict, now: str) -> dict:
+def updated_opportunity(stored: dict, request: Mapping[str, Any], now: str) -> dict:
     """The opportunity after an UpdateOpportunity request, before any check.
 
     Full replace: "If any field is omitted, the API assumes that the field is set to null" (model,

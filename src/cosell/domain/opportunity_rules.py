@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Mapping
 from functools import cache
 
 import regex
@@ -39,6 +40,10 @@ MAX_TEAM_MEMBERS = list_limit("PartnerOpportunityTeamMembersList")  # 10 in the 
 EUROPEAN_SOVEREIGN_PARTITION = "aws-eusc"
 
 
+# A CreateOpportunity request, or the opportunity an update would store: the rules only read it.
+Request = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class RuleContext:
     catalog: str
@@ -46,7 +51,7 @@ class RuleContext:
     previous: dict | None = None  # the stored opportunity, when the request updates one
 
 
-def _get(document: dict | None, *path: str):
+def _get(document: Any, *path: str) -> Any:
     for name in path:
         if not isinstance(document, dict):
             return None
@@ -54,7 +59,7 @@ def _get(document: dict | None, *path: str):
     return document
 
 
-def _national_security(request: dict) -> bool:
+def _national_security(request: Request) -> bool:
     return request.get("NationalSecurity") == "Yes"
 
 
@@ -67,7 +72,7 @@ def _date(value: str | None) -> dt.date | None:
 
 # --- Customer -------------------------------------------------------------------------------------
 
-def r1_website_url(request: dict, ctx: RuleContext) -> list[Violation]:
+def r1_website_url(request: Request, ctx: RuleContext) -> list[Violation]:
     """R1: Customer.Account.WebsiteUrl is required except for national-security opportunities.
     Source: Account.WebsiteUrl doc in the model and the seed ("required in all cases except ...")."""
     if _get(request, "Customer", "Account", "WebsiteUrl") or _national_security(request):
@@ -76,14 +81,14 @@ def r1_website_url(request: dict, ctx: RuleContext) -> list[Violation]:
                       "Customer.Account.WebsiteUrl is required unless NationalSecurity is Yes.")]
 
 
-def seed_industry_required(request: dict, ctx: RuleContext) -> list[Violation]:
+def seed_industry_required(request: Request, ctx: RuleContext) -> list[Violation]:
     """Customer.Account.Industry "is a required field" (seed, Account.Industry)."""
     if _get(request, "Customer", "Account", "Industry"):
         return []
     return [Violation("customer.account.industry", REQUIRED, "Customer.Account.Industry is required.")]
 
 
-def r3_company_name(request: dict, ctx: RuleContext) -> list[Violation]:
+def r3_company_name(request: Request, ctx: RuleContext) -> list[Violation]:
     """R3/model: Customer.Account.CompanyName is required (the model requires it whenever an Account is
     sent; this covers a request without any Account) except for national-security opportunities."""
     if _get(request, "Customer", "Account") is not None or _national_security(request):
@@ -91,7 +96,7 @@ def r3_company_name(request: dict, ctx: RuleContext) -> list[Violation]:
     return [Violation("customer.account.companyName", REQUIRED, "Customer.Account.CompanyName is required.")]
 
 
-def r2_national_security(request: dict, ctx: RuleContext) -> list[Violation]:
+def r2_national_security(request: Request, ctx: RuleContext) -> list[Violation]:
     """R2: NationalSecurity = Yes only when Customer.Account.Industry = Government.
     Source: NationalSecurity doc (seed, model); field dictionary."""
     if _national_security(request) and _get(request, "Customer", "Account", "Industry") != "Government":
@@ -100,7 +105,7 @@ def r2_national_security(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def r4_other_industry(request: dict, ctx: RuleContext) -> list[Violation]:
+def r4_other_industry(request: Request, ctx: RuleContext) -> list[Violation]:
     """R4: Customer.Account.OtherIndustry is required when Industry = Other.
     Choice: OtherIndustry with another Industry is accepted, as the real Sandbox accepted it
     (Postman capture 2025-02-15, reference R4 counter-evidence)."""
@@ -111,14 +116,14 @@ def r4_other_industry(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def r11_state_or_region(request: dict, ctx: RuleContext) -> list[Violation]:
+def r11_state_or_region(request: Request, ctx: RuleContext) -> list[Violation]:
     """R11: StateOrRegion only for US addresses, from the documented list; required for US."""
     address = _get(request, "Customer", "Account", "Address") or {}
     return addresses.state_or_region_violations(
         address.get("CountryCode"), address.get("StateOrRegion"), _national_security(request))
 
 
-def r12_postal_code(request: dict, ctx: RuleContext) -> list[Violation]:
+def r12_postal_code(request: Request, ctx: RuleContext) -> list[Violation]:
     """R12: PostalCode required except where a country has none; country-specific formats."""
     address = _get(request, "Customer", "Account", "Address") or {}
     return addresses.postal_code_violations(
@@ -127,7 +132,7 @@ def r12_postal_code(request: dict, ctx: RuleContext) -> list[Violation]:
 
 # --- Project --------------------------------------------------------------------------------------
 
-def r5_other_competitor_names(request: dict, ctx: RuleContext) -> list[Violation]:
+def r5_other_competitor_names(request: Request, ctx: RuleContext) -> list[Violation]:
     """R5: Project.OtherCompetitorNames only when CompetitorName = "*Other", and required then.
     Source: model doc ("Only allowed when CompetitorNames has Other selected"); field dictionary."""
     project = request.get("Project") or {}
@@ -154,7 +159,7 @@ def r6_other_solution_description(project: dict | None, solutions: list[str]) ->
                       "Project.OtherSolutionDescription is required when no solution is associated.")]
 
 
-def r14_expected_customer_spend(request: dict, ctx: RuleContext) -> list[Violation]:
+def r14_expected_customer_spend(request: Request, ctx: RuleContext) -> list[Violation]:
     """R14: ExpectedCustomerSpend. CurrencyCode "Accepted values are USD and EUR", EUR when
     AwsPartition = aws-eusc (model doc). Total Contract Value mode (DG-ds, deal-sizing page): with
     ExpectedContractDuration, entries are AWS or Self, exactly one Self entry, the same currency in
@@ -222,7 +227,7 @@ def estimation_url_is_valid(url: str) -> bool:
     return _estimation_url_pattern().fullmatch(url) is not None
 
 
-def r15_estimation_url(request: dict, ctx: RuleContext) -> list[Violation]:
+def r15_estimation_url(request: Request, ctx: RuleContext) -> list[Violation]:
     """R15: an EstimationUrl that is not an AWS Pricing Calculator estimate URL is rejected when it
     comes without an Amount ("Invalid Estimation URL: <url>"); with an Amount it is dropped instead
     (see drop_invalid_estimation_urls). Source: DG-ds, working-with-deal-sizing-insights.
@@ -252,7 +257,7 @@ def drop_invalid_estimation_urls(project: dict) -> dict:
     return {**project, "ExpectedCustomerSpend": kept}
 
 
-def r16_flat_renewal_parent(request: dict, ctx: RuleContext) -> list[Violation]:
+def r16_flat_renewal_parent(request: Request, ctx: RuleContext) -> list[Violation]:
     """R16: Project.RelatedOpportunityIdentifier is required when OpportunityType = Flat Renewal.
     Source: field dictionary (parentOppId, "Conditionally Mandatory")."""
     if request.get("OpportunityType") == "Flat Renewal" and not _get(request, "Project", "RelatedOpportunityIdentifier"):
@@ -261,7 +266,7 @@ def r16_flat_renewal_parent(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def seed_picklists(request: dict, ctx: RuleContext) -> list[Violation]:
+def seed_picklists(request: Request, ctx: RuleContext) -> list[Violation]:
     """Project.ApnPrograms, Project.CustomerUseCase and Marketing.UseCases take only the seed's
     "Valid values" (the model types them as plain strings)."""
     out = []
@@ -282,7 +287,7 @@ def seed_picklists(request: dict, ctx: RuleContext) -> list[Violation]:
 
 # --- Origin, marketing, life cycle, revenue, team -------------------------------------------------
 
-def r7_origin(request: dict, ctx: RuleContext) -> list[Violation]:
+def r7_origin(request: Request, ctx: RuleContext) -> list[Violation]:
     """R7: in the AWS catalog Origin must be Partner Referral; the Sandbox also takes AWS Referral.
     Source: Origin doc (seed, model); DG-sbx."""
     if ctx.catalog == AWS_CATALOG and request.get("Origin", "Partner Referral") != "Partner Referral":
@@ -290,7 +295,7 @@ def r7_origin(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def r8_marketing_use_cases(request: dict, ctx: RuleContext) -> list[Violation]:
+def r8_marketing_use_cases(request: Request, ctx: RuleContext) -> list[Violation]:
     """R8: Marketing.UseCases must be empty when Marketing.AwsFundingUsed = No (seed, model)."""
     marketing = request.get("Marketing") or {}
     if marketing.get("AwsFundingUsed") == "No" and marketing.get("UseCases"):
@@ -299,7 +304,7 @@ def r8_marketing_use_cases(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def r9_marketing_source(request: dict, ctx: RuleContext) -> list[Violation]:
+def r9_marketing_source(request: Request, ctx: RuleContext) -> list[Violation]:
     """R9: with Marketing.Source = None (the default), CampaignName, Channels and UseCases must be
     empty; with Marketing Activity, AwsFundingUsed is required. Source: field dictionary.
     Choice: AwsFundingUsed = No is accepted with Source None, as a third-party client sends it
@@ -320,7 +325,7 @@ def r9_marketing_source(request: dict, ctx: RuleContext) -> list[Violation]:
     return out
 
 
-def r10_target_close_date(request: dict, ctx: RuleContext) -> list[Violation]:
+def r10_target_close_date(request: Request, ctx: RuleContext) -> list[Violation]:
     """R10: LifeCycle.TargetCloseDate must be a real date and not in the past (seed: "Ensure the
     Target Close Date isn't in the past"). "Today" is the UTC date."""
     value = _get(request, "LifeCycle", "TargetCloseDate")
@@ -334,7 +339,7 @@ def r10_target_close_date(request: dict, ctx: RuleContext) -> list[Violation]:
     return []
 
 
-def r18_closed_lost(request: dict, ctx: RuleContext) -> list[Violation]:
+def r18_closed_lost(request: Request, ctx: RuleContext) -> list[Violation]:
     """R18 on create: an opportunity cannot be created Closed Lost, and ClosedLostReason "is not
     acceptable until Opportunity has been 'Closed Lost'" (WorkSpan catalogue of ACE messages; Stage doc)."""
     life_cycle = request.get("LifeCycle") or {}
@@ -347,12 +352,12 @@ def r18_closed_lost(request: dict, ctx: RuleContext) -> list[Violation]:
     return out
 
 
-def r21_contract_dates(request: dict, ctx: RuleContext) -> list[Violation]:
+def r21_contract_dates(request: Request, ctx: RuleContext) -> list[Violation]:
     """R21: SoftwareRevenue dates must be real dates and ExpirationDate not before EffectiveDate;
     past dates are accepted (AWS sample update_opportunity.json carries 2023/2024 dates)."""
     revenue = request.get("SoftwareRevenue") or {}
     out = []
-    dates = {}
+    dates: dict[str, dt.date | None] = {}
     for member in ("EffectiveDate", "ExpirationDate"):
         value = revenue.get(member)
         if value is not None:
@@ -360,13 +365,14 @@ def r21_contract_dates(request: dict, ctx: RuleContext) -> list[Violation]:
             if dates[member] is None:
                 out.append(Violation(f"softwareRevenue.{member[0].lower()}{member[1:]}", INVALID,
                                      f"SoftwareRevenue.{member} {value} is not a valid date."))
-    if dates.get("EffectiveDate") and dates.get("ExpirationDate") and dates["ExpirationDate"] < dates["EffectiveDate"]:
+    effective, expiration = dates.get("EffectiveDate"), dates.get("ExpirationDate")
+    if effective and expiration and expiration < effective:
         out.append(Violation("softwareRevenue.expirationDate", INVALID,
                              "Contract end date cannot be earlier than contract start date."))
     return out
 
 
-def r26_opportunity_team(request: dict, ctx: RuleContext) -> list[Violation]:
+def r26_opportunity_team(request: Request, ctx: RuleContext) -> list[Violation]:
     """R26: OpportunityTeam BusinessTitle is PartnerAccountManager or OpportunityOwner (seed), at most
     one OpportunityOwner, and at most 10 members (model) counting the OpportunityOwner the server
     adds when none is sent (reference §5.2)."""
@@ -399,11 +405,11 @@ OPPORTUNITY_RULES = (
 CREATE_RULES = OPPORTUNITY_RULES + (r7_origin, r18_closed_lost, r26_opportunity_team)
 
 
-def create_violations(request: dict, ctx: RuleContext) -> list[Violation]:
+def create_violations(request: Request, ctx: RuleContext) -> list[Violation]:
     return [violation for rule in CREATE_RULES for violation in rule(request, ctx)]
 
 
-def update_violations(opportunity: dict, ctx: RuleContext) -> list[Violation]:
+def update_violations(opportunity: Request, ctx: RuleContext) -> list[Violation]:
     """The create rules, applied to the opportunity an update would produce ("Business rules of
     create apply to the result")."""
     return [violation for rule in OPPORTUNITY_RULES for violation in rule(opportunity, ctx)]

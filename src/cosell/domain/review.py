@@ -12,6 +12,7 @@ A rule matches with "equals", "contains" or "missing": true (the field is empty)
 from __future__ import annotations
 
 import json
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class ReviewRule:
     reason: str | None = None
 
     def matches(self, opportunity: dict) -> bool:
-        value = opportunity
+        value: Any = opportunity
         for part in self.field.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if self.missing:

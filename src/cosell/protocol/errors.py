@@ -28,9 +28,14 @@ class FieldError:
 class FieldViolation(Protocol):
     """A broken rule as the domain reports it (domain/violations.py): which field, which code, why."""
 
-    field: str
-    code: str
-    message: str
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 class ServiceError(Exception):

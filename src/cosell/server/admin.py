@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,7 +32,7 @@ from cosell.settings import AuthMode, Settings
 ADMIN_TOKEN_HEADER = "x-cosell-admin-token"
 
 
-def _refuse(name: str, code: str, message: str):
+def _refuse(name: str, code: str, message: str) -> NoReturn:
     raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, code, message)])
 
 

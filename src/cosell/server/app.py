@@ -10,6 +10,7 @@ is read with a size limit and a time limit (server/body.py).
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from cosell.gateway import Gateway, RawRequest, RawResponse
 from cosell.server.body import BodyReader, BodyRefused, ClientGone, request_headers, unread_body_answer
@@ -37,7 +38,8 @@ class CosellApp:
         self.body_reader = body_reader
         # (path, method) pairs that the admin app serves; any other request is an API request, and
         # the gateway answers an unknown path or method with its AWS-shaped 404 or 405.
-        self.admin_routes = frozenset((route.path, method) for route in admin_app.routes for method in route.methods)
+        self.admin_routes = frozenset((route.path, method) for route in admin_app.routes
+                                      if isinstance(route, Route) for method in route.methods or ())
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or (scope["path"], scope["method"]) in self.admin_routes:

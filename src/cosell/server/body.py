@@ -76,6 +76,7 @@ class BodyDeadlines:
     def start(self) -> asyncio.Task:
         """Starts the clock for the current task's read; the task is to be passed to `finish`."""
         task = asyncio.current_task(self.loop)
+        assert task is not None, "bodies are read in a task"
         deadline = self.loop.time() + self.timeout
         self._reading[task] = deadline
         if self._timer is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, cast
 
 class CoalescedTransport:
     """A connection's transport whose writes in one turn of the event loop leave in one system call.
@@ -50,7 +51,7 @@ class CoalescedTransport:
         return getattr(self._transport, name)
 
 
-def run(app: CosellApp, host: str, port: int, log_level: str) -> None:
+def run(app: Any, host: str, port: int, log_level: str) -> None:
     """Serves `app` with uvicorn on uvloop and httptools, each response written in one system call
     (CoalescedTransport). uvicorn's proxy-headers middleware is left out: it would rewrite the client
     address and scheme from X-Forwarded-* headers, which nothing here reads, at a cost per request."""
@@ -58,8 +59,8 @@ def run(app: CosellApp, host: str, port: int, log_level: str) -> None:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class HttpProtocol(HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:
-            super().connection_made(CoalescedTransport(transport))
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:  # uvloop's TCPTransport
+            super().connection_made(cast(asyncio.Transport, CoalescedTransport(cast(asyncio.Transport, transport))))
 
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=HttpProtocol,
                 proxy_headers=False)

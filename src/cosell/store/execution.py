@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections import namedtuple
 from contextlib import contextmanager
 from itertools import count
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Compiled(NamedTuple):
     sql: str
     positions: tuple[str, ...] | None  # parameter names in order, for drivers that bind by position
     fixed: dict[str, Any]  # values the statement carries itself (literals, LIMIT's OFFSET 0, ...)
-    row: type  # the named tuple that rows come back as
+    row: Any  # the named tuple class that rows come back as
 
 
 _ROW_TYPES: dict[tuple[str, ...], type] = {}
@@ -46,13 +47,14 @@ def _row_type(statement: ClauseElement) -> type:
 def compile_statement(statement: ClauseElement, dialect: Dialect, *, with_values: bool = False) -> Compiled:
     """`with_values`: the statement holds all its values (IN lists of literals are expanded then);
     otherwise its parameters are bindparams given at each execution."""
-    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True} if with_values else {})
+    compiled = cast(SQLCompiler, statement.compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True} if with_values else {}))
     if with_values:
-        fixed = compiled.construct_params()
+        fixed = dict(compiled.construct_params())
     else:
         fixed = {name: bind.value for name, bind in compiled.binds.items()
                  if not bind.required and bind.callable is None}
-    positions = tuple(compiled.positiontup) if compiled.positional else None
+    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
     return Compiled(compiled.string, positions, fixed, _row_type(statement))
 
 

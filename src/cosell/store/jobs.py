@@ -4,6 +4,7 @@ transaction that does its work, so it runs once even with several processes, and
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,7 +32,7 @@ jobs = Table(
 )
 Index("jobs_due", jobs.c.state, jobs.c.due_ms)
 
-_VALUES = {name: bindparam(name) for name in
+_VALUES: dict[str, Any] = {name: bindparam(name) for name in
            ("kind", "job_key", "state", "due_ms", "payload", "attempts", "last_error", "created_ms")}  # the id is made
 _INSERT_IF_ABSENT = {
     "sqlite": Query(sqlite.insert(jobs).values(_VALUES).on_conflict_do_nothing(index_elements=[jobs.c.job_key])),

@@ -345,4 +345,4 @@ class Pager:
         sort_value, tie_value = source.c[sort.name], source.c[declaration.tie_breaker.name]
         return [Query(select(*columns, sort_value.label("sort_value"), tie_value.label("tie_breaker"))
                       .where(*conditions, *run.conditions).order_by(*run.order_by).limit(bindparam("limit")))
-                for run in _runs(sort_value, tie_value, sort.nullable, descending, after)]
+                for run in _runs(sort_value, tie_value, bool(sort.nullable), descending, after)]

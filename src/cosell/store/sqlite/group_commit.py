@@ -26,6 +26,7 @@ import threading
 from concurrent.futures import Future
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Literal
 
 from cosell.store.execution import Database
 from cosell.store.sqlite.checkpoints import Checkpointer
@@ -144,7 +145,7 @@ class _WriteUnit:
         self._counters = batch.counters.copy()
         return batch.transaction
 
-    def __exit__(self, exc_type, _exc, _traceback) -> bool:
+    def __exit__(self, exc_type, _exc, _traceback) -> Literal[False]:
         writer, batch = self._writer, self._batch
         undone = False
         try:
@@ -281,7 +282,7 @@ class GroupCommitWriter:
                 self._connection.execute("COMMIT")
             except BaseException as failure:  # the disk refused it: no unit of the batch is kept
                 self._discard()
-                error = failure
+                error: BaseException | None = failure
             else:
                 error = None
                 self._checkpoints.finish_if_wal_is_long(self._connection)
@@ -304,10 +305,10 @@ class GroupCommitWriter:
         """After an fsync of batches a loop handed over: how many transactions began meanwhile? If
         fewer than half the batch's units, the loop had little else to do, and fsyncs its next
         batches itself (class doc)."""
-        probes = [batch for batch in synced if batch.activity_mark is not None]
-        if probes:
-            probe = max(probes, key=lambda batch: batch.activity_mark)
-            begun = next(self.transactions_begun) - probe.activity_mark - 1
+        marked = [(batch.activity_mark, batch) for batch in synced if batch.activity_mark is not None]
+        if marked:
+            mark, probe = max(marked, key=lambda pair: pair[0])
+            begun = next(self.transactions_begun) - mark - 1
             with self._lock:
                 self._loop_syncs_left = self._tuning.loop_syncs_per_probe if 2 * begun < probe.units else 0
 
