@@ -26,3 +26,15 @@ DOCUMENTED_ENUMS = {
     # Catalog: "a string value from a predefined list: AWS or Sandbox" (protocol/facts.py).
     "CatalogIdentifier": CATALOGS,
 }
+
+# Model patterns that backtrack catastrophically, with an equivalent that does not: the same strings
+# match, in linear time. CompanyWebsiteUrl (engagement customers) nests lazy groups over overlapping
+# characters: `([.][a-zA-Z0-9(-|/|=|?)??]+?)+?`, where `(-|` is the range U+0028..U+007C, which holds
+# `.` itself, so a value such as "a" + ".a" * 25 + "!" takes seconds, and 255 characters forever
+# (measured: each two more characters quadruple the time). As that class holds `.`, a run of
+# `.`-then-class groups is one `.` followed by class characters, and lazy quantifiers do not change
+# what a whole-string match accepts. tests/test_validation_patterns.py checks both against each other.
+PATTERN_REWRITES = {
+    r"(?=.{4,255}$)((http|https)://)??(www[.])??([a-zA-Z0-9]|-)+?([.][a-zA-Z0-9(-|/|=|?)??]+?)+?":
+        r"(?=.{4,255}$)((http|https)://)?(www[.])?[a-zA-Z0-9-]+[.][\x28-\x7c]+",
+}
