@@ -108,6 +108,9 @@ class CheckCompiler:
                 lines.append(f"        cleaned[{name!r}] = check_{index}(item)")
             if name in required:
                 lines.append("    else: raise NEEDS_FULL_CHECK")
+        if shape.metadata.get("union"):  # exactly one member (the full validation says so otherwise)
+            lines.append(f"    if len(cleaned) != 1 or len([1 for n in {tuple(names)!r} if get(n) is not None]) != 1: "
+                         "raise NEEDS_FULL_CHECK")
         lines.append("    return cleaned")
         exec("\n".join(lines), scope)  # noqa: S102 - source built above from the model's names and bounds
         return scope[f"check_{shape.name}"]

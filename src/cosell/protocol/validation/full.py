@@ -175,6 +175,9 @@ class Compiler:
         }
         required = tuple(shape.required_members)
         keep_null = tuple(name for name in members if (shape.name, name) in NULL_IS_MEANINGFUL)
+        # A union (a payload that is one of several kinds) sets exactly one member, as botocore's own
+        # parameter validation requires ("Invalid number of parameters set for tagged union structure").
+        union = ", ".join(members) if shape.metadata.get("union") else None
 
         def validate(value, path, errors):
             if not isinstance(value, dict):
@@ -194,6 +197,8 @@ class Compiler:
                 if value.get(name) is None:
                     _error(errors, path + (name,), "REQUIRED_FIELD_MISSING",
                            f"{shown_path(path + (name,))} is required.")
+            if union is not None and sum(value.get(name) is not None for name in members) != 1:
+                _error(errors, path, "INVALID_VALUE", f"{shown_path(path)} must set exactly one of {union}.")
             return cleaned
 
         return validate
