@@ -188,10 +188,13 @@ def test_noop_answers_an_empty_document(server):
 
 def test_health(server):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    connection.request("GET", "/_cosell/health")
-    response = connection.getresponse()
-    assert response.status == 200
-    health = json.loads(response.read())
+    try:
+        connection.request("GET", "/_cosell/health")
+        response = connection.getresponse()
+        status, health = response.status, json.loads(response.read())
+    finally:
+        connection.close()
+    assert status == 200
     # What a user checks first when a call answers 501: which model, and how much of it cosell serves.
     assert health == {"status": "ok", "botocore": importlib.metadata.version("botocore"), "model": {
         "service": "partnercentral-selling", "apiVersion": "2022-07-26", "operations": 63,
