@@ -22,7 +22,7 @@ import pytest
 
 from conftest import LiveServer, free_port
 from opportunity_requests import minimal
-from test_wire_protocol import assert_aws_error, call
+from wire_helpers import assert_aws_error, call
 
 from cosell.protocol import awsjson
 from cosell.protocol.errors import ValidationError
