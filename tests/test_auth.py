@@ -228,7 +228,7 @@ def test_catalog_limited_key(strict):
 def test_read_only_key(strict):
     live, keys = strict
     client = client_for(live, keys["read_only"])
-    assert client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]
+    assert [s["Id"] for s in client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]] == ["S-1234567"]
     with pytest.raises(client.exceptions.AccessDeniedException):
         client.create_opportunity(**minimal())
     with pytest.raises(client.exceptions.AccessDeniedException):
@@ -290,7 +290,8 @@ def test_access_log_has_one_line_per_request_and_no_secrets(strict):
     assert any(line["error"] == "UnrecognizedClientException" for line in lines)
     for key in keys.values():
         assert key["SecretAccessKey"] not in log
-    assert created["Id"]
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=created["Id"])["Customer"]["Account"][
+        "CompanyName"] == "Secretive Corp"  # stored, and still not in the log
     for personal in ("Secretive Corp", "pat@partner.example", "+12065550123"):
         assert personal not in log
 
@@ -338,7 +339,8 @@ def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
         good = boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id=key.access_key_id,
                             aws_secret_access_key=key.secret_access_key)
         attach(good, gateway)
-        assert good.create_opportunity(**minimal())["Id"]
+        created = good.create_opportunity(**minimal())["Id"]
+        assert good.get_opportunity(Catalog="Sandbox", Identifier=created)["Arn"].split(":")[4] == key.account_id
         bad = boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id=key.access_key_id,
                            aws_secret_access_key="not-the-secret", config=Config(retries={"total_max_attempts": 1}))
         attach(bad, gateway)

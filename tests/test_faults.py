@@ -53,6 +53,11 @@ def number(identifier: str) -> int:
     return int(identifier[1:])
 
 
+def solution_ids(client) -> list[str]:
+    """What ListSolutions answers (every account's Sandbox has the test solution S-1234567)."""
+    return [summary["Id"] for summary in client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]]
+
+
 def error_of(call) -> dict:
     with pytest.raises(ClientError) as raised:
         call()
@@ -81,7 +86,7 @@ def test_an_injected_error_refuses_the_operation_and_writes_nothing(live, client
     assert refused["Error"]["Code"] == error
     assert refused["ResponseMetadata"]["HTTPStatusCode"] == status
     assert "Injected by cosell" in refused["Error"]["Message"]
-    assert client.list_solutions(Catalog="Sandbox")  # other operations are untouched
+    assert solution_ids(client) == ["S-1234567"]  # other operations are untouched
     admin(live, {"Action": "clear"})
     assert number(client.create_opportunity(**request)["Id"]) == before + 1  # same token: a fresh create
 
@@ -90,7 +95,7 @@ def test_latency_still_succeeds(live, client):
     faults = set_fault(live, Operation="ListSolutions", LatencyMs=30)
     assert faults == [{"Operation": "ListSolutions", "Error": None, "Rate": 1.0, "LatencyMs": 30,
                        "DropResponse": False}]
-    assert client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]
+    assert solution_ids(client) == ["S-1234567"]
 
 
 def test_a_dropped_response_was_still_written(live, client):
@@ -133,9 +138,9 @@ def test_star_applies_to_every_operation_and_a_named_fault_wins(live, client):
                  lambda: client.list_opportunities(Catalog="Sandbox"),
                  lambda: client.get_engagement(Catalog="Sandbox", Identifier="eng-1234567890abc")):
         assert error_of(call)["Error"]["Code"] == "InternalServerException"
-    assert client.list_solutions(Catalog="Sandbox")  # its own fault (latency) replaces the * one
+    assert solution_ids(client) == ["S-1234567"]  # its own fault (latency) replaces the * one
     admin(live, {"Action": "clear", "Operation": "*"})
-    assert client.get_opportunity(Catalog="Sandbox", Identifier=created)
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=created)["Id"] == created
 
 
 def test_clearing_one_operation_keeps_the_others(live, client):
@@ -143,7 +148,8 @@ def test_clearing_one_operation_keeps_the_others(live, client):
     set_fault(live, Operation="ListSolutions", Error="ThrottlingException", Rate=1.0)
     status, answer = admin(live, {"Action": "clear", "Operation": "CreateOpportunity"})
     assert status == 200 and [fault["Operation"] for fault in answer["Faults"]] == ["ListSolutions"]
-    assert client.create_opportunity(**minimal())["Id"]
+    created = client.create_opportunity(**minimal())["Id"]
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=created)["Id"] == created
     assert error_of(lambda: client.list_solutions(Catalog="Sandbox"))["Error"]["Code"] == "ThrottlingException"
     assert admin(live, {"Action": "list"}) == (200, answer)
 
@@ -158,7 +164,7 @@ def test_setting_again_replaces_the_operations_fault(live, client):
 def test_rate_zero_affects_nothing(live, client):
     set_fault(live, Operation="ListSolutions", Error="ThrottlingException", Rate=0)
     for _ in range(5):
-        assert client.list_solutions(Catalog="Sandbox")
+        assert solution_ids(client) == ["S-1234567"]
 
 
 def cosell(live: LiveServer, *args: str) -> subprocess.CompletedProcess:
@@ -230,7 +236,7 @@ def test_two_processes_on_one_database_share_the_faults(tmp_path):
     second = LiveServer(tmp_path / "data").start()
     try:
         client = client_for(second)
-        assert client.list_solutions(Catalog="Sandbox")  # the second process has read (and cached) no faults
+        assert solution_ids(client) == ["S-1234567"]  # the second process has read (and cached) no faults
         set_fault(first, Operation="ListSolutions", Error="InternalServerException")
         deadline = time.monotonic() + 30  # the second re-reads within half a second; allow a slow machine
         while True:

@@ -45,8 +45,10 @@ def test_token_is_scoped_to_the_catalog(client):
     aws = minimal(catalog="AWS", ClientToken=sandbox["ClientToken"])
     first = client.create_opportunity(**sandbox)
     second = client.create_opportunity(**aws)
-    assert client.get_opportunity(Catalog="Sandbox", Identifier=first["Id"])
-    assert client.get_opportunity(Catalog="AWS", Identifier=second["Id"])
+    in_sandbox = client.get_opportunity(Catalog="Sandbox", Identifier=first["Id"])
+    in_aws = client.get_opportunity(Catalog="AWS", Identifier=second["Id"])
+    assert (in_sandbox["Id"], in_sandbox["Catalog"]) == (first["Id"], "Sandbox")
+    assert (in_aws["Id"], in_aws["Catalog"]) == (second["Id"], "AWS")  # a create of its own, not a replay
 
 
 def test_concurrent_identical_requests_make_one_opportunity(server, client):

@@ -97,7 +97,8 @@ def test_full_life(client):
     review_as_aws(client, opportunity_id, "Approved")
     approved = get(client, opportunity_id)
     assert approved["LifeCycle"]["ReviewStatus"] == "Approved"
-    assert client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id)["OpportunityTeam"]
+    team = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id)["OpportunityTeam"]
+    assert [member["BusinessTitle"] for member in team] == ["PDM"]  # AWS's team, once approved
 
     # Approved: all but the locked fields.
     request = update_from(approved)
