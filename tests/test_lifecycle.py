@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from botocore.exceptions import ClientError
 
+from lifecycle_steps import review_as_aws
 from opportunity_requests import minimal, submittable, update_from
 
 
@@ -23,14 +24,6 @@ def fields(error: dict) -> list[tuple[str, str]]:
 
 def get(client, opportunity_id: str, catalog: str = "Sandbox") -> dict:
     return client.get_opportunity(Catalog=catalog, Identifier=opportunity_id)
-
-
-def review_as_aws(client, opportunity_id: str, status: str, **review) -> dict:
-    """What AWS's Sandbox samples do: GetOpportunity, Id→Identifier, set ReviewStatus, UpdateOpportunity."""
-    current = get(client, opportunity_id)
-    request = update_from(current)
-    request["LifeCycle"] = {**request["LifeCycle"], "ReviewStatus": status, **review}
-    return client.update_opportunity(**request)
 
 
 def test_full_life(client):
