@@ -82,6 +82,7 @@ def raw_call(live: LiveServer, payload: bytes, headers: dict):
     return response.status, json.loads(data) if data else None
 
 
+@pytest.mark.backend
 def test_signed_requests_work_and_belong_to_the_key_account(strict):
     live, keys = strict
     client = client_for(live, keys["alpha"])
@@ -112,6 +113,7 @@ def test_malformed_authorization(strict, authorization):
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
+@pytest.mark.backend
 def test_unknown_key(strict):
     live, _ = strict
     client = client_for(live, {"AccessKeyId": "AKIADOESNOTEXIST0000", "SecretAccessKey": "x" * 40})
@@ -121,6 +123,7 @@ def test_unknown_key(strict):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
+@pytest.mark.backend
 def test_revoked_key(strict):
     live, keys = strict
     client = client_for(live, keys["revoked"])
@@ -186,6 +189,7 @@ def test_wrong_region_or_service_in_scope(strict):
     assert "partnercentral-selling" in body["Message"]
 
 
+@pytest.mark.backend
 def test_two_accounts_cannot_see_each_other(strict):
     live, keys = strict
     alpha, beta = client_for(live, keys["alpha"]), client_for(live, keys["beta"])
@@ -213,6 +217,7 @@ def test_two_accounts_cannot_see_each_other(strict):
     assert alpha.create_opportunity(**shared)["Id"] != beta.create_opportunity(**shared)["Id"]
 
 
+@pytest.mark.backend
 def test_catalog_limited_key(strict):
     live, keys = strict
     client = client_for(live, keys["sandbox_only"])
@@ -225,6 +230,7 @@ def test_catalog_limited_key(strict):
         client.list_opportunities(Catalog="AWS")
 
 
+@pytest.mark.backend
 def test_read_only_key(strict):
     live, keys = strict
     client = client_for(live, keys["read_only"])
@@ -236,6 +242,7 @@ def test_read_only_key(strict):
                             Tags=[{"Key": "k", "Value": "v"}])
 
 
+@pytest.mark.backend
 def test_admin_endpoints_need_the_token(strict):
     live, keys = strict
     client = client_for(live, keys["alpha"])
@@ -302,6 +309,7 @@ def test_open_mode_refuses_a_public_address(tmp_path):
     assert "--auth open" in result.stderr and "--allow-open-auth" in result.stderr
 
 
+@pytest.mark.backend
 def test_open_mode_uses_a_known_key_account(tmp_path):
     data = tmp_path / "data"
     key = create_account(data, "Open Partner")
@@ -324,6 +332,7 @@ def test_database_file_is_private(strict):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+@pytest.mark.backend
 def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
     from cosell.control.accounts import create_account as create
     from cosell.gateway import Gateway

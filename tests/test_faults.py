@@ -77,6 +77,7 @@ def client(live):
     assert admin(live, {"Action": "clear"})[0] == 200
 
 
+@pytest.mark.backend
 @pytest.mark.parametrize("error, status", [("ThrottlingException", 400), ("InternalServerException", 500)])
 def test_an_injected_error_refuses_the_operation_and_writes_nothing(live, client, error, status):
     before = number(client.create_opportunity(**minimal())["Id"])
@@ -98,6 +99,7 @@ def test_latency_still_succeeds(live, client):
     assert solution_ids(client) == ["S-1234567"]
 
 
+@pytest.mark.backend
 def test_a_dropped_response_was_still_written(live, client):
     before = number(client.create_opportunity(**minimal())["Id"])
     set_fault(live, Operation="CreateOpportunity", DropResponse=True)
@@ -114,6 +116,7 @@ def test_a_dropped_response_was_still_written(live, client):
     assert number(client.create_opportunity(**minimal())["Id"]) == before + 2
 
 
+@pytest.mark.backend
 def test_boto3_retries_replay_the_client_token_after_a_dropped_response(live, client):
     """Half the responses are dropped; boto3 retries the 500 with the same ClientToken. Each create
     still makes exactly one opportunity, and a retried one answers with the Id of the first try."""
@@ -146,6 +149,7 @@ def test_star_applies_to_every_operation_and_a_named_fault_wins(live, client):
     assert client.get_opportunity(Catalog="Sandbox", Identifier=created)["Id"] == created
 
 
+@pytest.mark.backend
 def test_clearing_one_operation_keeps_the_others(live, client):
     set_fault(live, Operation="CreateOpportunity", Error="ThrottlingException")
     set_fault(live, Operation="ListSolutions", Error="ThrottlingException", Rate=1.0)
@@ -157,6 +161,7 @@ def test_clearing_one_operation_keeps_the_others(live, client):
     assert admin(live, {"Action": "list"}) == (200, answer)
 
 
+@pytest.mark.backend
 def test_setting_again_replaces_the_operations_fault(live, client):
     set_fault(live, Operation="ListSolutions", Error="ThrottlingException")
     faults = set_fault(live, Operation="ListSolutions", LatencyMs=5, Rate=0.25)
@@ -175,6 +180,7 @@ def cosell(live: LiveServer, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.backend
 def test_the_faults_commands(live, client):
     created = cosell(live, "set", "--operation", "GetOpportunity", "--error", "ThrottlingException", "--rate", "1")
     assert created.returncode == 0, created.stderr
@@ -234,6 +240,7 @@ def test_admin_body_validation(live, client, body, field, code):
     assert admin(live, {"Action": "list"}) == (200, {"Faults": []})
 
 
+@pytest.mark.backend
 def test_two_processes_on_one_database_share_the_faults(tmp_path):
     first = LiveServer(tmp_path / "data").start()
     second = LiveServer(tmp_path / "data").start()

@@ -18,6 +18,10 @@ from cosell.gateway import RawRequest
 from conftest import CREDENTIALS, LiveServer
 from opportunity_requests import minimal, submittable
 
+# ClientTokens are rows claimed in the database: replays, conflicts and races between requests and
+# processes are decided by its constraints and locks.
+pytestmark = pytest.mark.backend
+
 
 def test_same_token_same_body_replays_the_original(client):
     request = minimal()

@@ -120,6 +120,7 @@ def test_full_life(client):
     client.update_opportunity(**request)
 
 
+@pytest.mark.backend
 def test_stale_last_modified_date_conflicts(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     first = get(client, opportunity_id)
@@ -129,6 +130,7 @@ def test_stale_last_modified_date_conflicts(client):
     assert get(client, opportunity_id)["PartnerOpportunityIdentifier"] == "crm-42"
 
 
+@pytest.mark.backend
 def test_update_returns_a_later_last_modified_date_even_within_one_millisecond(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     current = get(client, opportunity_id)
@@ -248,6 +250,7 @@ def test_submission_requires_the_mandatory_fields(client):
     assert ("project.otherSolutionDescription", "REQUIRED_FIELD_MISSING") in fields(error)
 
 
+@pytest.mark.backend
 def test_submit_opportunity_and_task_idempotency(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     client.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=opportunity_id,

@@ -29,6 +29,10 @@ from cosell.timestamps import format_timestamp
 from lifecycle_steps import approved, review_as_aws, submit
 from opportunity_requests import full, future_date, minimal, submittable, update_from
 
+# Lists are SQL: filters, ordering (collation, NULLs), keyset pagination and the NextToken key are the
+# database's.
+pytestmark = pytest.mark.backend
+
 ACCOUNT = "123456789012"  # Settings' default account: the caller of every test client
 T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
 SECOND = dt.timedelta(seconds=1)

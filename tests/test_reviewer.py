@@ -24,6 +24,10 @@ from cosell.settings import Settings
 from cosell.store import Store
 from opportunity_requests import submittable, update_from
 
+# The reviewer's steps are jobs kept in the database (scheduled at most once per opportunity, taken by
+# one runner); decisions and solutions are stored.
+pytestmark = pytest.mark.backend
+
 REVIEW_DELAY = dt.timedelta(seconds=5)
 MILLISECOND = dt.timedelta(milliseconds=1)
 RULES = [
