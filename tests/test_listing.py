@@ -508,7 +508,7 @@ def test_summary_has_only_summary_members(in_process):
     [summary] = body["OpportunitySummaries"]
     assert summary["Id"] == created and summary["LifeCycle"]["NextSteps"] == "Schedule the architecture review"
     assert "NextStepsHistory" not in summary["LifeCycle"]
-    assert summary["Customer"]["Account"]["CompanyName"]
+    assert summary["Customer"]["Account"]["CompanyName"] == "Example Corp"
     assert "AwsAccountId" not in summary["Customer"]["Account"] and "Duns" not in summary["Customer"]["Account"]
     assert "StreetAddress" not in summary["Customer"]["Account"]["Address"]
     assert "Customer" in summary and "Contacts" not in summary["Customer"]
