@@ -2,7 +2,8 @@
 
 With COSELL_TEST_DATABASE_URL set (e.g. postgresql+psycopg://cosell:cosell@localhost/cosell_test),
 every store runs on that database instead of SQLite: each data directory gets a schema of its own
-there, dropped when the session ends.
+there, dropped when the session ends. Tests marked `backend` (pyproject.toml) are those whose outcome
+depends on the database; CI runs them a second time on PostgreSQL (`pytest -m backend`).
 """
 
 from __future__ import annotations
