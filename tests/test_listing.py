@@ -315,13 +315,13 @@ def test_null_company_names_and_close_dates_sort_first_and_paginate(clocked):
         return client.create_opportunity(**request)["Id"]
 
     ids = {}
-    for number, (company, close) in enumerate([("B", "2030-01-02"), (None, None), ("A", None), (None, "2030-01-01"),
-                                               ("B", None), ("A", "2030-01-03"), ("", "2030-01-04")], start=1):
+    for number, (company, close) in enumerate([("B", "2030-01-02"), (None, None), ("", "2030-01-04"), ("A", None),
+                                               (None, "2030-01-01"), ("B", None), ("A", "2030-01-03")], start=1):
         ids[number] = opportunity(company, close)
     assert [int(ids[n][1:]) for n in sorted(ids)] == sorted(int(i[1:]) for i in ids.values())  # ties go by number
-    expected = {  # NULL first, then the empty name before any other
-        "CustomerCompanyName": [ids[2], ids[4], ids[7], ids[3], ids[6], ids[1], ids[5]],
-        "TargetCloseDate": [ids[2], ids[3], ids[5], ids[4], ids[1], ids[6], ids[7]],
+    expected = {  # NULL first, then the empty name (numbered between the NULL ones: it is not one of them)
+        "CustomerCompanyName": [ids[2], ids[5], ids[3], ids[4], ids[7], ids[1], ids[6]],
+        "TargetCloseDate": [ids[2], ids[4], ids[6], ids[5], ids[1], ids[7], ids[3]],
     }
     for sort_by, ascending in expected.items():
         for order, wanted in (("ASCENDING", ascending), ("DESCENDING", ascending[::-1])):
