@@ -2,7 +2,8 @@
 
 With COSELL_TEST_DATABASE_URL set (e.g. postgresql+psycopg://cosell:cosell@localhost/cosell_test),
 every store runs on that database instead of SQLite: each data directory gets a schema of its own
-there, dropped when the session ends.
+there, dropped when the session ends. Tests marked `backend` (pyproject.toml) are those whose outcome
+depends on the database; CI runs them a second time on PostgreSQL (`pytest -m backend`).
 """
 
 from __future__ import annotations
@@ -161,14 +162,24 @@ def raw_client(server):
     return server.client(parameter_validation=False)
 
 
+def attached_client(gateway: Gateway, access_key_id: str = CREDENTIALS["aws_access_key_id"],
+                    secret_access_key: str = CREDENTIALS["aws_secret_access_key"]):
+    """A boto3 client (one attempt, no retries) whose requests go to `gateway` in-process, signed with
+    the given key: the default account's unless it is an account's key (cosell.control.accounts)."""
+    client = boto3.client("partnercentral-selling", config=Config(retries={"total_max_attempts": 1}),
+                          region_name="us-east-1", aws_access_key_id=access_key_id,
+                          aws_secret_access_key=secret_access_key)
+    attach(client, gateway)
+    return client
+
+
 @pytest.fixture
 def in_process(tmp_path):
-    """An in-process gateway and a boto3 client wired to it (no socket)."""
+    """An in-process gateway and a boto3 client wired to it (no socket). The gateway has its own clock
+    (`gateway.clock`): freeze, set or advance it to control the times of what the client writes."""
     store = Store(database_url(tmp_path))
     gateway = Gateway(Settings(data_dir=tmp_path), store)
-    client = boto3.client("partnercentral-selling", config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS)
-    attach(client, gateway)
-    yield gateway, client
+    yield gateway, attached_client(gateway)
     store.close()
 
 

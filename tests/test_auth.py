@@ -82,6 +82,7 @@ def raw_call(live: LiveServer, payload: bytes, headers: dict):
     return response.status, json.loads(data) if data else None
 
 
+@pytest.mark.backend
 def test_signed_requests_work_and_belong_to_the_key_account(strict):
     live, keys = strict
     client = client_for(live, keys["alpha"])
@@ -112,6 +113,7 @@ def test_malformed_authorization(strict, authorization):
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
+@pytest.mark.backend
 def test_unknown_key(strict):
     live, _ = strict
     client = client_for(live, {"AccessKeyId": "AKIADOESNOTEXIST0000", "SecretAccessKey": "x" * 40})
@@ -121,6 +123,7 @@ def test_unknown_key(strict):
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
+@pytest.mark.backend
 def test_revoked_key(strict):
     live, keys = strict
     client = client_for(live, keys["revoked"])
@@ -186,6 +189,7 @@ def test_wrong_region_or_service_in_scope(strict):
     assert "partnercentral-selling" in body["Message"]
 
 
+@pytest.mark.backend
 def test_two_accounts_cannot_see_each_other(strict):
     live, keys = strict
     alpha, beta = client_for(live, keys["alpha"]), client_for(live, keys["beta"])
@@ -213,6 +217,7 @@ def test_two_accounts_cannot_see_each_other(strict):
     assert alpha.create_opportunity(**shared)["Id"] != beta.create_opportunity(**shared)["Id"]
 
 
+@pytest.mark.backend
 def test_catalog_limited_key(strict):
     live, keys = strict
     client = client_for(live, keys["sandbox_only"])
@@ -225,10 +230,11 @@ def test_catalog_limited_key(strict):
         client.list_opportunities(Catalog="AWS")
 
 
+@pytest.mark.backend
 def test_read_only_key(strict):
     live, keys = strict
     client = client_for(live, keys["read_only"])
-    assert client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]
+    assert [s["Id"] for s in client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]] == ["S-1234567"]
     with pytest.raises(client.exceptions.AccessDeniedException):
         client.create_opportunity(**minimal())
     with pytest.raises(client.exceptions.AccessDeniedException):
@@ -236,6 +242,7 @@ def test_read_only_key(strict):
                             Tags=[{"Key": "k", "Value": "v"}])
 
 
+@pytest.mark.backend
 def test_admin_endpoints_need_the_token(strict):
     live, keys = strict
     client = client_for(live, keys["alpha"])
@@ -290,7 +297,8 @@ def test_access_log_has_one_line_per_request_and_no_secrets(strict):
     assert any(line["error"] == "UnrecognizedClientException" for line in lines)
     for key in keys.values():
         assert key["SecretAccessKey"] not in log
-    assert created["Id"]
+    assert client.get_opportunity(Catalog="Sandbox", Identifier=created["Id"])["Customer"]["Account"][
+        "CompanyName"] == "Secretive Corp"  # stored, and still not in the log
     for personal in ("Secretive Corp", "pat@partner.example", "+12065550123"):
         assert personal not in log
 
@@ -301,6 +309,7 @@ def test_open_mode_refuses_a_public_address(tmp_path):
     assert "--auth open" in result.stderr and "--allow-open-auth" in result.stderr
 
 
+@pytest.mark.backend
 def test_open_mode_uses_a_known_key_account(tmp_path):
     data = tmp_path / "data"
     key = create_account(data, "Open Partner")
@@ -323,6 +332,7 @@ def test_database_file_is_private(strict):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+@pytest.mark.backend
 def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
     from cosell.control.accounts import create_account as create
     from cosell.gateway import Gateway
@@ -338,7 +348,8 @@ def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
         good = boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id=key.access_key_id,
                             aws_secret_access_key=key.secret_access_key)
         attach(good, gateway)
-        assert good.create_opportunity(**minimal())["Id"]
+        created = good.create_opportunity(**minimal())["Id"]
+        assert good.get_opportunity(Catalog="Sandbox", Identifier=created)["Arn"].split(":")[4] == key.account_id
         bad = boto3.client("partnercentral-selling", region_name="us-east-1", aws_access_key_id=key.access_key_id,
                            aws_secret_access_key="not-the-secret", config=Config(retries={"total_max_attempts": 1}))
         attach(bad, gateway)

@@ -29,6 +29,7 @@ def assert_contains(sent, got, path="") -> None:
         assert sent == got, f"{path}: sent {sent!r}, got {got!r}"
 
 
+@pytest.mark.backend
 def test_seed_request_with_every_field_round_trips(client):
     parent = client.create_opportunity(**minimal())["Id"]
     request = full(related_opportunity_id=parent)
@@ -82,6 +83,7 @@ def test_supplied_opportunity_owner_is_kept_without_a_second_one(client):
     assert got["OpportunityTeam"] == [owner]
 
 
+@pytest.mark.backend
 def test_ids_increase_per_catalog(client):
     first = client.create_opportunity(**minimal())["Id"]
     second = client.create_opportunity(**minimal())["Id"]
@@ -142,6 +144,7 @@ def test_get_unknown_or_other_catalog_is_not_found(client, catalog, identifier):
     assert identifier in error["Error"]["Message"]
 
 
+@pytest.mark.backend
 def test_get_in_another_account_is_not_found(tmp_path):
     """Records belong to the account that created them: a server run as another account sees nothing."""
     from conftest import LiveServer
@@ -159,6 +162,7 @@ def test_get_in_another_account_is_not_found(tmp_path):
         second.stop()
 
 
+@pytest.mark.backend
 def test_servers_started_together_on_a_new_database_share_it(tmp_path):
     """Processes that create the schema at the same time take turns, and number from one counter."""
     from conftest import LiveServer

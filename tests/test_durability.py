@@ -25,6 +25,7 @@ def api_request(operation: str, body: dict) -> RawRequest:
                       json.dumps(body).encode())
 
 
+@pytest.mark.backend
 def test_acknowledged_creates_survive_kill_9(tmp_path):
     data = tmp_path / "data"
     live = LiveServer(data).start()
@@ -61,6 +62,7 @@ def test_acknowledged_creates_survive_kill_9(tmp_path):
         restarted.stop()
 
 
+@pytest.mark.backend
 def test_unexpected_failure_is_an_internal_server_error_that_leaves_nothing(in_process, monkeypatch, caplog):
     _gateway, client = in_process
     before = int(client.create_opportunity(**minimal())["Id"][1:])

@@ -14,12 +14,12 @@ tell which one served it:
   paths (and so which fields an update is refused for) must be those of the plain recursive diff.
 
 Requests: every single change of valid requests (opportunity_requests.py's and more, and valid
-requests generated from the model by tests/test_fuzz.py's strategies): each member or list item set
+requests generated from the model by tests/request_strategies.py): each member or list item set
 at and one past each bound of the model (length, list size, range), to other values of its kind
 (other enum values, case, spaces, non-ASCII), to values of other types and null, or dropped; each
 structure given an explicit null for a member it lacks, or an unknown member. That is where a fast
 check most easily drifts from the full one (a bound checked off by one or not at all, a null kept).
-Then hypothesis requests of test_fuzz.py (valid, wild, mutated), valid requests with explicit nulls,
+Then hypothesis requests of request_strategies.py (valid, wild, mutated), valid requests with explicit nulls,
 and two changes at once. Output values are generated from every output shape; documents for the diff
 share members and subtrees. Derandomized, so CI runs the same examples every time; sized to run in
 about ten seconds on two cores.
@@ -36,9 +36,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import test_fuzz
+import request_strategies
 from opportunity_requests import full, minimal, submittable, update_from
-from test_fuzz import MODEL, OPERATION_NAMES, fuzz_settings, mutated, request_strategy
+from request_strategies import MODEL, OPERATION_NAMES, drawn_slot, fuzz_settings, mutated, request_strategy
 
 from cosell.domain import lifecycle
 from cosell.protocol import awsjson
@@ -55,7 +55,7 @@ EXAMPLES_OF_DIFFS = 1000
 
 
 def fixed(max_examples: int):
-    """test_fuzz's settings (no deadline, no example database), always derandomized."""
+    """fuzz_settings (no deadline, no example database), always derandomized."""
     return settings(fuzz_settings(max_examples), derandomize=True)
 
 
@@ -65,7 +65,7 @@ OPERATION_MODELS = [MODEL.operation_model(name) for name in OPERATION_NAMES]
 WITH_FAST_PATH = compile_validators(OPERATION_MODELS)  # as the gateway builds them
 FULL_VALIDATION_ONLY = compile_validators(OPERATION_MODELS, fast_path=False)
 
-# test_fuzz.known() draws identifiers that exist in its World, and has none without one: fixed
+# request_strategies.known() draws identifiers from KNOWN, which has none until a test fills it: fixed
 # values of the right format, so that what is generated does not depend on which tests ran before.
 KNOWN_VALUES = {
     "OpportunityIdentifier": ["O1000001", "O1000002"],
@@ -272,7 +272,7 @@ def with_nulls(draw, operation: str, request: dict):
 @pytest.fixture
 def known_identifiers(monkeypatch):
     for name, values in KNOWN_VALUES.items():
-        monkeypatch.setitem(test_fuzz.KNOWN, name, values)
+        monkeypatch.setitem(request_strategies.KNOWN, name, values)
 
 
 def check_validation(operation: str, request, source: str, seen: collections.Counter) -> None:
@@ -451,7 +451,7 @@ def stored_and_updated(draw):
         return old, copy.deepcopy(old)
     new = copy.deepcopy(old)
     for _ in range(draw(st.integers(1, 3))):
-        slot = test_fuzz.drawn_slot(draw, new)
+        slot = drawn_slot(draw, new)
         if slot is None:
             break
         parent, last = slot

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import LiveServer, free_port
 from opportunity_requests import minimal
-from test_wire_protocol import assert_aws_error, call
+from wire_helpers import assert_aws_error, call
 
 from cosell.protocol import awsjson
 from cosell.protocol.errors import ValidationError
@@ -47,15 +47,19 @@ def hostile(tmp_path_factory):
     assert "failed unexpectedly" not in log, log
 
 
+MAX_PAGES = 1000  # a list that never ends fails instead of hanging
+
+
 def opportunity_count(server) -> int:
     client = server.client()
     count, token = 0, None
-    while True:
+    for _ in range(MAX_PAGES):
         page = client.list_opportunities(Catalog="Sandbox", MaxResults=100, **({"NextToken": token} if token else {}))
         count += len(page["OpportunitySummaries"])
         token = page.get("NextToken")
         if not token:
             return count
+    pytest.fail(f"ListOpportunities still had a NextToken after {MAX_PAGES} pages")
 
 
 def assert_still_serving(server):
@@ -73,7 +77,10 @@ def short_keys(count: int):
     return ("".join(chars) for chars, _ in zip(itertools.product(alphabet, repeat=3), range(count)))
 
 
-def raw_exchange(server, head: bytes, body: bytes = b"", timeout: float = 30) -> bytes:
+ANSWER_SECONDS = 30  # how long an answer may take to arrive whole, however the server trickles it
+
+
+def raw_exchange(server, head: bytes, body: bytes = b"", timeout: float = ANSWER_SECONDS) -> bytes:
     """Send bytes as they are, read until the server closes or a whole answer is in."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
         sock.sendall(head + body)
@@ -81,8 +88,12 @@ def raw_exchange(server, head: bytes, body: bytes = b"", timeout: float = 30) ->
 
 
 def read_answer(sock: socket.socket) -> bytes:
+    """What the server sends until it closes or a whole answer is in (each read waits at most the
+    socket's time-out, and the whole answer at most ANSWER_SECONDS)."""
     data = b""
+    deadline = time.monotonic() + ANSWER_SECONDS
     while True:
+        assert time.monotonic() < deadline, f"no whole answer within {ANSWER_SECONDS} s: {data[:200]!r}"
         try:
             chunk = sock.recv(65536)
         except ConnectionResetError:
@@ -212,7 +223,9 @@ def test_expect_continue_with_a_body_within_the_limit_is_served(hostile):
     with socket.create_connection(("127.0.0.1", hostile.port), timeout=30) as sock:
         sock.sendall(request_head(len(body), extra="Expect: 100-continue\r\n"))
         interim = b""
+        deadline = time.monotonic() + ANSWER_SECONDS
         while b"\r\n\r\n" not in interim:
+            assert time.monotonic() < deadline, f"no whole 100 Continue within {ANSWER_SECONDS} s: {interim!r}"
             chunk = sock.recv(65536)
             assert chunk, interim
             interim += chunk
@@ -279,6 +292,7 @@ def test_utf8_byte_order_mark_is_accepted(hostile):
     assert status == 200, data
 
 
+@pytest.mark.backend
 @pytest.mark.parametrize("company", ["Nul\u0000Corp", "Emoji \U0001F600 Corp", "\u2028Line\u2029Sep", "ß\uFEFF"])
 def test_escaped_odd_characters_round_trip(hostile, company):
     """Escaped NUL, surrogate pairs and other valid code points are text like any other, filters included."""

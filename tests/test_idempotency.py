@@ -18,6 +18,10 @@ from cosell.gateway import RawRequest
 from conftest import CREDENTIALS, LiveServer
 from opportunity_requests import minimal, submittable
 
+# ClientTokens are rows claimed in the database: replays, conflicts and races between requests and
+# processes are decided by its constraints and locks.
+pytestmark = pytest.mark.backend
+
 
 def test_same_token_same_body_replays_the_original(client):
     request = minimal()
@@ -45,8 +49,10 @@ def test_token_is_scoped_to_the_catalog(client):
     aws = minimal(catalog="AWS", ClientToken=sandbox["ClientToken"])
     first = client.create_opportunity(**sandbox)
     second = client.create_opportunity(**aws)
-    assert client.get_opportunity(Catalog="Sandbox", Identifier=first["Id"])
-    assert client.get_opportunity(Catalog="AWS", Identifier=second["Id"])
+    in_sandbox = client.get_opportunity(Catalog="Sandbox", Identifier=first["Id"])
+    in_aws = client.get_opportunity(Catalog="AWS", Identifier=second["Id"])
+    assert (in_sandbox["Id"], in_sandbox["Catalog"]) == (first["Id"], "Sandbox")
+    assert (in_aws["Id"], in_aws["Catalog"]) == (second["Id"], "AWS")  # a create of its own, not a replay
 
 
 def test_concurrent_identical_requests_make_one_opportunity(server, client):

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from botocore.exceptions import ClientError
 
+from lifecycle_steps import review_as_aws
 from opportunity_requests import minimal, submittable, update_from
 
 
@@ -23,14 +24,6 @@ def fields(error: dict) -> list[tuple[str, str]]:
 
 def get(client, opportunity_id: str, catalog: str = "Sandbox") -> dict:
     return client.get_opportunity(Catalog=catalog, Identifier=opportunity_id)
-
-
-def review_as_aws(client, opportunity_id: str, status: str, **review) -> dict:
-    """What AWS's Sandbox samples do: GetOpportunity, Id→Identifier, set ReviewStatus, UpdateOpportunity."""
-    current = get(client, opportunity_id)
-    request = update_from(current)
-    request["LifeCycle"] = {**request["LifeCycle"], "ReviewStatus": status, **review}
-    return client.update_opportunity(**request)
 
 
 def test_full_life(client):
@@ -97,7 +90,8 @@ def test_full_life(client):
     review_as_aws(client, opportunity_id, "Approved")
     approved = get(client, opportunity_id)
     assert approved["LifeCycle"]["ReviewStatus"] == "Approved"
-    assert client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id)["OpportunityTeam"]
+    team = client.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id)["OpportunityTeam"]
+    assert [member["BusinessTitle"] for member in team] == ["PDM"]  # AWS's team, once approved
 
     # Approved: all but the locked fields.
     request = update_from(approved)
@@ -126,6 +120,7 @@ def test_full_life(client):
     client.update_opportunity(**request)
 
 
+@pytest.mark.backend
 def test_stale_last_modified_date_conflicts(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     first = get(client, opportunity_id)
@@ -135,6 +130,7 @@ def test_stale_last_modified_date_conflicts(client):
     assert get(client, opportunity_id)["PartnerOpportunityIdentifier"] == "crm-42"
 
 
+@pytest.mark.backend
 def test_update_returns_a_later_last_modified_date_even_within_one_millisecond(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     current = get(client, opportunity_id)
@@ -254,6 +250,7 @@ def test_submission_requires_the_mandatory_fields(client):
     assert ("project.otherSolutionDescription", "REQUIRED_FIELD_MISSING") in fields(error)
 
 
+@pytest.mark.backend
 def test_submit_opportunity_and_task_idempotency(client):
     opportunity_id = client.create_opportunity(**submittable())["Id"]
     client.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=opportunity_id,

@@ -2,8 +2,10 @@
 page sizes, keyset pagination under concurrent writes, NextToken verification, and the query plans.
 
 The live `server` is shared by the whole session, so every live test scopes its lists with a company
-name of its own (CustomerCompanyName matches exactly). Tests that need control over stored times,
-stages or other accounts insert rows through the in-process gateway's store.
+name of its own (CustomerCompanyName matches exactly). Tests that need control over times, stages or
+other accounts use the in-process gateway: its clock is frozen at the instant each write should have
+(`gateway.clock.set`), stages are reached as a partner and AWS's reviewer reach them, other accounts
+sign with keys of their own, solutions come from the control surface `cosell solutions add` uses.
 """
 
 from __future__ import annotations
@@ -16,13 +18,22 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import sqlite_only
+from conftest import attached_client, sqlite_only
+from cosell.control.accounts import create_account
+from cosell.control.solutions import add_solution
+from cosell.domain import identifiers
+from cosell.domain.opportunity import new_opportunity
+from cosell.domain.opportunity_rules import RuleContext, create_violations
 from cosell.gateway import RawRequest
 from cosell.timestamps import format_timestamp
-from opportunity_requests import full, future_date, minimal
+from lifecycle_steps import approved, review_as_aws, submit
+from opportunity_requests import full, future_date, minimal, submittable, update_from
+
+# Lists are SQL: filters, ordering (collation, NULLs), keyset pagination and the NextToken key are the
+# database's.
+pytestmark = pytest.mark.backend
 
 ACCOUNT = "123456789012"  # Settings' default account: the caller of every test client
-OTHER_ACCOUNT = "210987654321"
 T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
 SECOND = dt.timedelta(seconds=1)
 
@@ -66,61 +77,56 @@ def assert_invalid_token(raised) -> None:
     assert entry["Message"]
 
 
-# --- rows inserted directly, for controlled times, stages, accounts --------------------------------
+# --- in process: writes at chosen times, in chosen stages, by other accounts -------------------------
 
-def opportunity_document(number: int, *, catalog: str = "Sandbox", company: str | None = "Acme",
-                         stage: str = "Prospect", review: str = "Pending Submission",
-                         target_close: str | None = "2030-01-01", created: dt.datetime = T0,
-                         modified: dt.datetime | None = None) -> dict:
-    """A stored opportunity with the members lists filter, sort and summarize (None: member absent)."""
-    modified = modified or created
-    opportunity_id = f"O{number}"
-    life_cycle = {"Stage": stage, "ReviewStatus": review, "TargetCloseDate": target_close,
-                  "NextStepsHistory": [{"Time": format_timestamp(created), "Value": "Call"}]}
-    account_member = {"CompanyName": company, "AwsAccountId": "111122223333", "Industry": "Other"}
-    document = {
-        "Catalog": catalog, "Id": opportunity_id, "CreatedDate": format_timestamp(created),
-        "LastModifiedDate": format_timestamp(modified),
-        "LifeCycle": {k: v for k, v in life_cycle.items() if v is not None},
-        "Customer": {"Account": {k: v for k, v in account_member.items() if v is not None}},
-    }
-    return document
+@pytest.fixture
+def clocked(in_process):
+    """The in-process gateway and client, cosell's clock frozen at T0: everything the client writes
+    is written at the clock's time, which the test sets."""
+    gateway, client = in_process
+    gateway.clock.set(T0, frozen=True)
+    return gateway, client
 
 
-def insert_opportunity(store, number: int, *, account: str = ACCOUNT, created: dt.datetime = T0,
-                       modified: dt.datetime | None = None, **members) -> str:
-    document = opportunity_document(number, created=created, modified=modified, **members)
-    with store.write() as tx:
-        tx.opportunities.insert(account, document, created, modified or created)
-    return document["Id"]
+def at(gateway, when: dt.datetime) -> None:
+    """cosell's clock reads `when` (and stays there) until it is set again."""
+    gateway.clock.set(when, frozen=True)
 
 
-def touch_opportunity(store, opportunity_id: str, modified: dt.datetime) -> None:
-    """What an update does to the list columns: a new LastModifiedDate."""
-    with store.read() as tx:
-        document = tx.opportunities.get(ACCOUNT, "Sandbox", opportunity_id)
-    expected = dt.datetime.fromisoformat(document["LastModifiedDate"].replace("Z", "+00:00"))
-    document["LastModifiedDate"] = format_timestamp(modified)
-    with store.write() as tx:
-        assert tx.opportunities.replace(ACCOUNT, document, expected, modified)
+def touch(client, opportunity_id: str) -> str:
+    """An UpdateOpportunity that sends the opportunity back as it is: only LastModifiedDate changes."""
+    current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)
+    return client.update_opportunity(**update_from(current))["LastModifiedDate"]
 
 
-def task(index: int, *, catalog: str = "Sandbox", status: str = "COMPLETE", opportunity: str = "O1000001",
-         engagement: str | None = None) -> dict:
-    task_id = f"task-{index:013d}"
-    return {
-        "TaskId": task_id,
-        "TaskArn": f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/engagement-from-opportunity-task/{task_id}",
-        "StartTime": format_timestamp(T0 + index * SECOND), "TaskStatus": status, "Message": None,
-        "ReasonCode": None, "OpportunityId": opportunity, "ResourceSnapshotJobId": None,
-        "EngagementId": engagement, "EngagementInvitationId": None,
-    }
+def other_account_client(gateway):
+    """A client of a second partner account (`cosell accounts create`), signing with its own key."""
+    key = create_account(gateway.store, "Other Partner", ("Sandbox", "AWS"), False, gateway.clock.now())
+    return attached_client(gateway, key.access_key_id, key.secret_access_key)
 
 
-def insert_task(store, document: dict, *, account: str = ACCOUNT, catalog: str = "Sandbox") -> None:
-    start = dt.datetime.fromisoformat(document["StartTime"].replace("Z", "+00:00"))
-    with store.write() as tx:
-        tx.engagement_tasks.insert(account, catalog, document, start)
+def insert_without_company_name(gateway, target_close: str | None) -> str:
+    """An opportunity whose customer has no CompanyName, written straight into the store.
+
+    No request reaches one through the API: seed_industry_required wants Customer.Account.Industry, so
+    a valid request has a Customer.Account, and the model requires CompanyName in every Account (r3's
+    national-security exception only covers a request without an Account, which the Industry rule then
+    refuses). The store and the pager still handle a NULL company_name (an AWS-originated opportunity
+    with its customer withheld would be one), so this writes what CreateOpportunity would write for the
+    national-security request that cosell's business rules accept: new_opportunity's whole document,
+    with the next Sandbox number, at the clock's time."""
+    request = {"Catalog": "Sandbox", "NationalSecurity": "Yes",
+               "Customer": {"Account": {"Industry": "Government"}}}
+    if target_close is not None:
+        request["LifeCycle"] = {"TargetCloseDate": target_close}
+    now = gateway.clock.now()
+    assert create_violations(request, RuleContext("Sandbox", now.date())) == []  # all but the wire model's
+    with gateway.store.write() as tx:
+        new_id = identifiers.opportunity_id(tx.counters.next("opportunity/Sandbox"))
+        document = new_opportunity(request, opportunity_id=new_id, arn=identifiers.opportunity_arn(ACCOUNT, "Sandbox", new_id),
+                                   account_id=ACCOUNT, now=format_timestamp(now))
+        tx.opportunities.insert(ACCOUNT, document, now, now)
+    return new_id
 
 
 # --- ListOpportunities filters ----------------------------------------------------------------------
@@ -146,19 +152,29 @@ def test_customer_company_name_filter_is_exact_and_case_sensitive(client):
 
 def test_stage_and_review_status_filters(in_process):
     gateway, client = in_process
-    prospect = insert_opportunity(gateway.store, 1, stage="Prospect", review="Pending Submission")
-    qualified = insert_opportunity(gateway.store, 2, stage="Qualified", review="Approved")
-    committed = insert_opportunity(gateway.store, 3, stage="Committed", review="Approved")
-    launched = insert_opportunity(gateway.store, 4, stage="Launched", review="Action Required")
+    prospect = client.create_opportunity(**submittable())["Id"]  # Prospect, Pending Submission
+    later_stages = {stage: client.create_opportunity(**submittable())["Id"] for stage in ("Qualified", "Committed", "Launched")}
+    for stage, opportunity_id in later_stages.items():  # Approved, then moved on by the partner
+        approved(client, opportunity_id, stage)
+        assert client.get_opportunity(Catalog="Sandbox", Identifier=opportunity_id)["LifeCycle"]["Stage"] == stage
+    qualified, committed, launched = later_stages.values()
+    action_required = client.create_opportunity(**submittable())["Id"]  # Prospect, Action Required
+    client.associate_opportunity(Catalog="Sandbox", OpportunityIdentifier=action_required,
+                                 RelatedEntityType="Solutions", RelatedEntityIdentifier="S-1234567")
+    assert submit(client, action_required)["TaskStatus"] == "COMPLETE"
+    review_as_aws(client, action_required, "Action Required", ReviewComments="Describe the problem.")
 
     def ids(**filters):
         return sorted(listed_ids(client.list_opportunities(Catalog="Sandbox", **filters)))
 
     assert ids(LifeCycleStage=["Qualified"]) == [qualified]
-    assert ids(LifeCycleStage=["Committed", "Prospect"]) == sorted([committed, prospect])
-    assert ids(LifeCycleReviewStatus=["Approved"]) == sorted([qualified, committed])
-    assert ids(LifeCycleReviewStatus=["Action Required", "Pending Submission"]) == sorted([launched, prospect])
-    assert ids(LifeCycleStage=["Qualified", "Launched"], LifeCycleReviewStatus=["Approved"]) == [qualified]
+    assert ids(LifeCycleStage=["Launched"]) == [launched]
+    assert ids(LifeCycleStage=["Committed", "Prospect"]) == sorted([committed, prospect, action_required])
+    assert ids(LifeCycleReviewStatus=["Approved"]) == sorted([qualified, committed, launched])
+    assert ids(LifeCycleReviewStatus=["Action Required", "Pending Submission"]) == sorted([action_required, prospect])
+    # Filters of different members must all match: Prospect ones are not Approved, Approved ones not Prospect.
+    assert ids(LifeCycleStage=["Qualified", "Prospect"], LifeCycleReviewStatus=["Approved"]) == [qualified]
+    assert ids(LifeCycleStage=["Prospect"], LifeCycleReviewStatus=["Action Required"]) == [action_required]
     assert ids(LifeCycleStage=["Closed Lost"]) == []
 
 
@@ -178,11 +194,16 @@ def test_live_stage_and_review_status_of_new_opportunities(client):
     ("LastModifiedDate", "AfterLastModifiedDate", "BeforeLastModifiedDate"),
     ("CreatedDate", "AfterCreatedDate", "BeforeCreatedDate"),
 ])
-def test_time_filters_after_inclusive_before_exclusive(in_process, member, after, before):
-    gateway, client = in_process
+def test_time_filters_after_inclusive_before_exclusive(clocked, member, after, before):
+    gateway, client = clocked
     # Created one second apart, modified one minute later, one second apart.
-    rows = [insert_opportunity(gateway.store, n, created=T0 + n * SECOND,
-                               modified=T0 + dt.timedelta(minutes=1) + n * SECOND) for n in range(3)]
+    rows = []
+    for n in range(3):
+        at(gateway, T0 + n * SECOND)
+        rows.append(client.create_opportunity(**minimal())["Id"])
+    for n, opportunity_id in enumerate(rows):
+        at(gateway, T0 + dt.timedelta(minutes=1) + n * SECOND)
+        assert touch(client, opportunity_id) == T0 + dt.timedelta(minutes=1) + n * SECOND
     base = T0 if member == "CreatedDate" else T0 + dt.timedelta(minutes=1)
 
     def ids(**bounds):
@@ -226,12 +247,15 @@ def test_target_close_date_filter(client):
 
 def test_only_the_callers_account_and_catalog(in_process):
     gateway, client = in_process
-    mine = insert_opportunity(gateway.store, 1)
-    insert_opportunity(gateway.store, 2, account=OTHER_ACCOUNT)
-    in_aws = insert_opportunity(gateway.store, 3, catalog="AWS")
+    mine = client.create_opportunity(**minimal())["Id"]
+    other = other_account_client(gateway)
+    theirs = other.create_opportunity(**minimal())["Id"]
+    in_aws = client.create_opportunity(**minimal(catalog="AWS"))["Id"]
     assert listed_ids(client.list_opportunities(Catalog="Sandbox")) == [mine]
     assert listed_ids(client.list_opportunities(Catalog="AWS")) == [in_aws]
-    assert listed_ids(client.list_opportunities(Catalog="Sandbox", Identifier=["O2"])) == []
+    assert listed_ids(client.list_opportunities(Catalog="Sandbox", Identifier=[theirs])) == []
+    assert listed_ids(other.list_opportunities(Catalog="Sandbox")) == [theirs]  # and the other way round
+    assert listed_ids(other.list_opportunities(Catalog="AWS")) == []
 
 
 # --- ListOpportunities sorting ----------------------------------------------------------------------
@@ -277,19 +301,31 @@ def test_default_sort_is_last_modified_descending(client, sortable):
     assert listed_ids(response) == sortable["ids"][::-1]
 
 
-def test_null_company_names_and_close_dates_sort_first_and_paginate(in_process):
-    gateway, client = in_process
+def test_null_company_names_and_close_dates_sort_first_and_paginate(clocked):
+    gateway, client = clocked
+
+    def opportunity(company: str | None, close: str | None) -> str:
+        if company is None:
+            return insert_without_company_name(gateway, close)
+        request = minimal(LifeCycle={"TargetCloseDate": close} if close else {})
+        if company == "":  # national security: a CompanyName, but an empty one
+            request.update(NationalSecurity="Yes", Customer={"Account": {"CompanyName": "", "Industry": "Government"}})
+        else:
+            request["Customer"]["Account"]["CompanyName"] = company
+        return client.create_opportunity(**request)["Id"]
+
     ids = {}
-    for number, (company, close) in enumerate([("B", "2030-01-02"), (None, None), ("A", None), (None, "2030-01-01"),
-                                               ("B", None), ("A", "2030-01-03")], start=1):
-        ids[number] = insert_opportunity(gateway.store, number, company=company, target_close=close)
-    expected = {
-        "CustomerCompanyName": [ids[2], ids[4], ids[3], ids[6], ids[1], ids[5]],
-        "TargetCloseDate": [ids[2], ids[3], ids[5], ids[4], ids[1], ids[6]],
+    for number, (company, close) in enumerate([("B", "2030-01-02"), (None, None), ("", "2030-01-04"), ("A", None),
+                                               (None, "2030-01-01"), ("B", None), ("A", "2030-01-03")], start=1):
+        ids[number] = opportunity(company, close)
+    assert [int(ids[n][1:]) for n in sorted(ids)] == sorted(int(i[1:]) for i in ids.values())  # ties go by number
+    expected = {  # NULL first, then the empty name (numbered between the NULL ones: it is not one of them)
+        "CustomerCompanyName": [ids[2], ids[5], ids[3], ids[4], ids[7], ids[1], ids[6]],
+        "TargetCloseDate": [ids[2], ids[4], ids[6], ids[5], ids[1], ids[7], ids[3]],
     }
     for sort_by, ascending in expected.items():
         for order, wanted in (("ASCENDING", ascending), ("DESCENDING", ascending[::-1])):
-            for page_size in (1, 2, 4, 6):
+            for page_size in (1, 2, 4, 6, 7):
                 got = walk(client.list_opportunities, Catalog="Sandbox", MaxResults=page_size,
                            Sort={"SortBy": sort_by, "SortOrder": order})
                 assert got == wanted, (sort_by, order, page_size)
@@ -358,17 +394,22 @@ def test_pagination_while_opportunities_are_created(client, order):
     assert len(seen) == len(set(seen))
 
 
-def test_pagination_while_opportunities_are_updated(in_process):
-    gateway, client = in_process
-    rows = [insert_opportunity(gateway.store, n, created=T0 + n * SECOND) for n in range(1, 31)]
+def test_pagination_while_opportunities_are_updated(clocked):
+    gateway, client = clocked
+    rows = []
+    for n in range(1, 31):
+        at(gateway, T0 + n * SECOND)
+        rows.append(client.create_opportunity(**minimal())["Id"])
     request = {"Catalog": "Sandbox", "MaxResults": 10}
     first = client.list_opportunities(**request)
     assert listed_ids(first) == rows[:-11:-1]
     later = T0 + dt.timedelta(hours=1)
     changed = {rows[29], rows[25], rows[12], rows[3]}  # on page 1, on page 1, ahead, ahead
     for offset, opportunity_id in enumerate(sorted(changed)):
-        touch_opportunity(gateway.store, opportunity_id, later + offset * SECOND)
-    insert_opportunity(gateway.store, 99, created=later)
+        at(gateway, later + offset * SECOND)
+        touch(client, opportunity_id)
+    at(gateway, later)
+    client.create_opportunity(**minimal())
     seen = listed_ids(first) + walk(client.list_opportunities, **request, NextToken=first["NextToken"])
     for opportunity_id in set(rows) - changed:
         assert seen.count(opportunity_id) == 1, opportunity_id
@@ -437,9 +478,9 @@ def test_token_of_another_database_or_operation_is_refused(in_process, paged):
     with pytest.raises(ClientError) as raised:  # signed with the live server's key, not this database's
         client.list_opportunities(**request, NextToken=token)
     assert_invalid_token(raised)
-    for number in range(1, 4):
-        with gateway.store.write() as tx:
-            tx.solutions.insert(ACCOUNT, "Sandbox", f"S-{number:07d}", f"Solution {number}", "Active", "Software", T0)
+    with gateway.store.write() as tx:  # what `cosell solutions add` does
+        for number in range(1, 4):
+            add_solution(tx, ACCOUNT, "Sandbox", f"Solution {number}", "Software", "Active", T0)
     solutions_token = client.list_solutions(Catalog="Sandbox", MaxResults=1)["NextToken"]
     with pytest.raises(ClientError) as raised:
         client.list_opportunities(Catalog="Sandbox", NextToken=solutions_token)
@@ -467,7 +508,7 @@ def test_summary_has_only_summary_members(in_process):
     [summary] = body["OpportunitySummaries"]
     assert summary["Id"] == created and summary["LifeCycle"]["NextSteps"] == "Schedule the architecture review"
     assert "NextStepsHistory" not in summary["LifeCycle"]
-    assert summary["Customer"]["Account"]["CompanyName"]
+    assert summary["Customer"]["Account"]["CompanyName"] == "Example Corp"
     assert "AwsAccountId" not in summary["Customer"]["Account"] and "Duns" not in summary["Customer"]["Account"]
     assert "StreetAddress" not in summary["Customer"]["Account"]["Address"]
     assert "Customer" in summary and "Contacts" not in summary["Customer"]
@@ -488,37 +529,49 @@ SOLUTIONS = [  # number, name, status, category, created seconds after T0
 
 @pytest.fixture
 def solutions(in_process):
-    """SOLUTIONS in the AWS catalog (the Sandbox one also holds the default test solution S-1234567)."""
+    """SOLUTIONS in the AWS catalog, added as `cosell solutions add` adds them, one after the other (the
+    Sandbox catalog also holds the default test solution S-1234567); another account's, and one in the
+    Sandbox. The client, and the Id of each by number (6: the other account's, 7: the Sandbox's)."""
     gateway, client = in_process
+    other = create_account(gateway.store, "Other Partner", ("Sandbox", "AWS"), False, T0)
+    ids = {}
     with gateway.store.write() as tx:
         for number, name, status, category, seconds in SOLUTIONS:
-            tx.solutions.insert(ACCOUNT, "AWS", f"S-{number:07d}", name, status, category, T0 + seconds * SECOND)
-        tx.solutions.insert(OTHER_ACCOUNT, "AWS", "S-0000006", "Theirs", "Active", "Software Product", T0)
-        tx.solutions.insert(ACCOUNT, "Sandbox", "S-0000007", "Sandbox only", "Active", "Software Product", T0)
-    return client
+            ids[number] = add_solution(tx, ACCOUNT, "AWS", name, category, status, T0 + seconds * SECOND)["Id"]
+        ids[6] = add_solution(tx, other.account_id, "AWS", "Theirs", "Software Product", "Active", T0)["Id"]
+        ids[7] = add_solution(tx, ACCOUNT, "Sandbox", "Sandbox only", "Software Product", "Active", T0)["Id"]
+    in_aws = [ids[n] for n in range(1, 7)]
+    assert in_aws == sorted(in_aws)  # the AWS catalog's are numbered in the order they were added
+    return client, ids
 
 
 def test_list_solutions_default_sort_and_summary(solutions):
-    response = solutions.list_solutions(Catalog="AWS")
-    assert listed_ids(response, "SolutionSummaries") == [f"S-{n:07d}" for n in (5, 4, 3, 2, 1)]
+    client, ids = solutions
+    response = client.list_solutions(Catalog="AWS")
+    assert listed_ids(response, "SolutionSummaries") == [ids[n] for n in (5, 4, 3, 2, 1)]
     summary = response["SolutionSummaries"][-1]
-    assert summary == {"Catalog": "AWS", "Id": "S-0000001", "Name": "Data Lake", "Status": "Active",
+    assert summary == {"Catalog": "AWS", "Id": ids[1], "Name": "Data Lake", "Status": "Active",
                        "Category": "Software Product", "CreatedDate": T0 + 30 * SECOND}  # Arn: null, dropped
     assert "NextToken" not in response
-    in_sandbox = listed_ids(solutions.list_solutions(Catalog="Sandbox"), "SolutionSummaries")
-    assert "S-0000007" in in_sandbox and not {f"S-{n:07d}" for n in range(1, 7)} & set(in_sandbox)
+    in_sandbox = listed_ids(client.list_solutions(Catalog="Sandbox"), "SolutionSummaries")
+    assert sorted(in_sandbox) == sorted(["S-1234567", ids[7]])
 
 
 def test_list_solutions_filters(solutions):
-    def ids(**filters):
-        return sorted(listed_ids(solutions.list_solutions(Catalog="AWS", **filters), "SolutionSummaries"))
+    client, ids = solutions
 
-    assert ids(Status=["Active"]) == ["S-0000001", "S-0000003", "S-0000005"]
-    assert ids(Status=["Draft", "Inactive"]) == ["S-0000002", "S-0000004"]
-    assert ids(Identifier=["S-0000002", "S-0000004", "S-0000006"]) == ["S-0000002", "S-0000004"]
-    assert ids(Category=["Consulting Service"]) == ["S-0000002", "S-0000003"]
-    assert ids(Category=["Consulting Service"], Status=["Active"]) == ["S-0000003"]
-    assert ids(AwsMarketplaceSolutionArn=["arn:aws:aws-marketplace:us-east-1:123456789012:AWSMarketplace/x"]) == []
+    def listed(**filters):
+        return sorted(listed_ids(client.list_solutions(Catalog="AWS", **filters), "SolutionSummaries"))
+
+    def of(*numbers):
+        return sorted(ids[n] for n in numbers)
+
+    assert listed(Status=["Active"]) == of(1, 3, 5)
+    assert listed(Status=["Draft", "Inactive"]) == of(2, 4)
+    assert listed(Identifier=[ids[2], ids[4], ids[6]]) == of(2, 4)
+    assert listed(Category=["Consulting Service"]) == of(2, 3)
+    assert listed(Category=["Consulting Service"], Status=["Active"]) == of(3)
+    assert listed(AwsMarketplaceSolutionArn=["arn:aws:aws-marketplace:us-east-1:123456789012:AWSMarketplace/x"]) == []
 
 
 SOLUTION_SORT_KEYS = {"Identifier": 0, "Name": 1, "Status": 2, "Category": 3, "CreatedDate": 4}
@@ -527,33 +580,48 @@ SOLUTION_SORT_KEYS = {"Identifier": 0, "Name": 1, "Status": 2, "Category": 3, "C
 @pytest.mark.parametrize("order", ["ASCENDING", "DESCENDING"])
 @pytest.mark.parametrize("sort_by", list(SOLUTION_SORT_KEYS))
 def test_list_solutions_sorts(solutions, sort_by, order):
+    client, ids = solutions
     column = SOLUTION_SORT_KEYS[sort_by]
     expected = sorted(SOLUTIONS, key=lambda row: (row[column], row[0]), reverse=order == "DESCENDING")
-    wanted = [f"S-{row[0]:07d}" for row in expected]
+    wanted = [ids[row[0]] for row in expected]
     sort = {"SortBy": sort_by, "SortOrder": order}
-    assert listed_ids(solutions.list_solutions(Catalog="AWS", Sort=sort), "SolutionSummaries") == wanted
-    pages = solutions.get_paginator("list_solutions").paginate(Catalog="AWS", Sort=sort,
-                                                                PaginationConfig={"PageSize": 2})
+    assert listed_ids(client.list_solutions(Catalog="AWS", Sort=sort), "SolutionSummaries") == wanted
+    pages = client.get_paginator("list_solutions").paginate(Catalog="AWS", Sort=sort,
+                                                            PaginationConfig={"PageSize": 2})
     assert [s["Id"] for page in pages for s in page["SolutionSummaries"]] == wanted
 
 
 # --- ListEngagementFromOpportunityTasks -------------------------------------------------------------
 
 @pytest.fixture
-def tasks(in_process):
-    gateway, client = in_process
-    documents = [
-        task(1, status="COMPLETE", opportunity="O1000001", engagement="eng-aaaaaaaaaaaaaa"),
-        task(2, status="IN_PROGRESS", opportunity="O1000002"),
-        task(3, status="FAILED", opportunity="O1000001"),
-        task(4, status="COMPLETE", opportunity="O1000003", engagement="eng-bbbbbbbbbbbbbb"),
-        task(5, status="COMPLETE", opportunity="O1000002", engagement="eng-aaaaaaaaaaaaaa"),
-    ]
-    for document in documents:
-        insert_task(gateway.store, document)
-    insert_task(gateway.store, task(6), account=OTHER_ACCOUNT)
-    insert_task(gateway.store, task(7, catalog="AWS"), catalog="AWS")
-    return client, {d["TaskId"]: d for d in documents}
+def tasks(clocked):
+    """Five tasks in the Sandbox, started one second apart (task n at T0 + n s) by submitting three
+    opportunities: n=1 and n=4 submit submittable ones (COMPLETE, each with its engagement); n=2 and
+    n=3 submit ones that lack fields (FAILED); n=5 submits the opportunity of n=2 again once it is fixed
+    (COMPLETE). Another account's task and one in the AWS catalog beside them. The client, and the
+    tasks (as StartEngagementFromOpportunityTask answered them) by n."""
+    gateway, client = clocked
+    def complete() -> dict:  # a request with every field submission requires (a new ClientToken each)
+        return submittable(Project={**submittable()["Project"], "OtherSolutionDescription": "Custom"})
+
+    opportunities = {1: client.create_opportunity(**complete())["Id"], 2: client.create_opportunity(**minimal())["Id"],
+                     3: client.create_opportunity(**minimal())["Id"], 4: client.create_opportunity(**complete())["Id"]}
+    started = {}
+    for n in (1, 2, 3, 4):
+        at(gateway, T0 + n * SECOND)
+        started[n] = submit(client, opportunities[n])
+    current = client.get_opportunity(Catalog="Sandbox", Identifier=opportunities[2])
+    fixed = complete()
+    client.update_opportunity(**update_from(current, **{member: fixed[member] for member in (
+        "Customer", "Project", "PrimaryNeedsFromAws", "Marketing", "LifeCycle")}))
+    at(gateway, T0 + 5 * SECOND)
+    started[5] = submit(client, opportunities[2])
+    assert [started[n]["TaskStatus"] for n in range(1, 6)] == ["COMPLETE", "FAILED", "FAILED", "COMPLETE", "COMPLETE"]
+
+    other = other_account_client(gateway)
+    started[6] = submit(other, other.create_opportunity(**minimal())["Id"])
+    started[7] = submit(client, client.create_opportunity(**minimal(catalog="AWS"))["Id"], catalog="AWS")
+    return client, started
 
 
 def task_ids(response) -> list[str]:
@@ -561,51 +629,57 @@ def task_ids(response) -> list[str]:
 
 
 def test_tasks_default_sort_is_start_time_descending(tasks):
-    client, documents = tasks
+    client, started = tasks
     response = client.list_engagement_from_opportunity_tasks(Catalog="Sandbox")
-    assert task_ids(response) == [f"task-{n:013d}" for n in (5, 4, 3, 2, 1)]
+    assert task_ids(response) == [started[n]["TaskId"] for n in (5, 4, 3, 2, 1)]
     first = response["TaskSummaries"][-1]
-    assert first["TaskArn"] == documents["task-0000000000001"]["TaskArn"]
-    assert first["StartTime"] == T0 + SECOND and first["EngagementId"] == "eng-aaaaaaaaaaaaaa"
-    assert task_ids(client.list_engagement_from_opportunity_tasks(Catalog="AWS")) == ["task-0000000000007"]
+    assert first["TaskArn"] == started[1]["TaskArn"]
+    assert first["StartTime"] == T0 + SECOND and first["EngagementId"] == started[1]["EngagementId"]
+    assert task_ids(client.list_engagement_from_opportunity_tasks(Catalog="AWS")) == [started[7]["TaskId"]]
 
 
 def test_tasks_sort_ascending_and_paginate(tasks):
-    client, _ = tasks
+    client, started = tasks
     sort = {"SortBy": "StartTime", "SortOrder": "ASCENDING"}
     pages = list(client.get_paginator("list_engagement_from_opportunity_tasks").paginate(
         Catalog="Sandbox", Sort=sort, PaginationConfig={"PageSize": 2}))
-    assert [task_ids(page) for page in pages] == [
-        ["task-0000000000001", "task-0000000000002"], ["task-0000000000003", "task-0000000000004"],
-        ["task-0000000000005"]]
+    assert [task_ids(page) for page in pages] == [[started[n]["TaskId"] for n in numbers]
+                                                  for numbers in ((1, 2), (3, 4), (5,))]
 
 
 def test_tasks_filters(tasks):
-    client, documents = tasks
+    client, started = tasks
 
-    def ids(**filters):
+    def listed(**filters):
         return sorted(task_ids(client.list_engagement_from_opportunity_tasks(Catalog="Sandbox", **filters)))
 
-    assert ids(TaskStatus=["COMPLETE"]) == ["task-0000000000001", "task-0000000000004", "task-0000000000005"]
-    assert ids(TaskStatus=["FAILED", "IN_PROGRESS"]) == ["task-0000000000002", "task-0000000000003"]
-    assert ids(TaskIdentifier=["task-0000000000002", "task-0000000000006"]) == ["task-0000000000002"]
-    arn = documents["task-0000000000004"]["TaskArn"]
-    assert ids(TaskIdentifier=[arn, "task-0000000000001"]) == ["task-0000000000001", "task-0000000000004"]
-    assert ids(TaskIdentifier=[arn.replace("Sandbox", "AWS")]) == []
-    assert ids(OpportunityIdentifier=["O1000001"]) == ["task-0000000000001", "task-0000000000003"]
-    assert ids(EngagementIdentifier=["eng-aaaaaaaaaaaaaa"]) == ["task-0000000000001", "task-0000000000005"]
-    engagement_arn = "arn:aws:partnercentral:us-east-1::catalog/Sandbox/engagement/eng-bbbbbbbbbbbbbb"
-    assert ids(EngagementIdentifier=[engagement_arn]) == ["task-0000000000004"]
-    assert ids(EngagementIdentifier=[engagement_arn.replace("Sandbox", "AWS")]) == []
-    assert ids(TaskStatus=["COMPLETE"], OpportunityIdentifier=["O1000002"],
-               EngagementIdentifier=["eng-aaaaaaaaaaaaaa"]) == ["task-0000000000005"]
+    def of(*numbers):
+        return sorted(started[n]["TaskId"] for n in numbers)
+
+    def engagement(n):
+        return started[n]["EngagementId"]
+
+    assert listed(TaskStatus=["COMPLETE"]) == of(1, 4, 5)
+    # A task is COMPLETE or FAILED when StartEngagementFromOpportunityTask answers: none is IN_PROGRESS.
+    assert listed(TaskStatus=["FAILED", "IN_PROGRESS"]) == of(2, 3)
+    assert listed(TaskIdentifier=[started[2]["TaskId"], started[6]["TaskId"]]) == of(2)
+    arn = started[4]["TaskArn"]
+    assert listed(TaskIdentifier=[arn, started[1]["TaskId"]]) == of(1, 4)
+    assert listed(TaskIdentifier=[arn.replace("Sandbox", "AWS")]) == []
+    assert listed(OpportunityIdentifier=[started[2]["OpportunityId"]]) == of(2, 5)
+    assert listed(EngagementIdentifier=[engagement(1), engagement(5)]) == of(1, 5)
+    engagement_arn = f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/engagement/{engagement(4)}"
+    assert listed(EngagementIdentifier=[engagement_arn]) == of(4)
+    assert listed(EngagementIdentifier=[engagement_arn.replace("Sandbox", "AWS")]) == []
+    assert listed(TaskStatus=["COMPLETE"], OpportunityIdentifier=[started[2]["OpportunityId"]],
+                  EngagementIdentifier=[engagement(1), engagement(5)]) == of(5)
 
 
 def test_tasks_page_size_and_token(in_process):
     gateway, client = in_process
     assert client.list_engagement_from_opportunity_tasks(Catalog="Sandbox", MaxResults=1000)["TaskSummaries"] == []
-    for number in range(1, 4):
-        insert_task(gateway.store, task(number))
+    for _ in range(3):
+        submit(client, client.create_opportunity(**minimal())["Id"])
     page = client.list_engagement_from_opportunity_tasks(Catalog="Sandbox", MaxResults=2)
     assert len(page["TaskSummaries"]) == 2 and page["NextToken"]
     with pytest.raises(ClientError) as raised:
@@ -626,12 +700,13 @@ def test_tasks_max_results_above_1000_is_refused(raw_client):
 def test_pages_are_read_in_index_order_without_sorting(in_process):
     """The default list and the stage-filtered one walk an index in order; no temporary sort."""
     gateway, client = in_process
-    stages = ["Prospect", "Qualified", "Committed"]
-    with gateway.store.write() as tx:
-        for number in range(1, 301):
-            created = T0 + number * SECOND
-            tx.opportunities.insert(ACCOUNT, opportunity_document(number, stage=stages[number % 3], created=created),
-                                  created, created)
+    for number in range(1, 43):  # 21 Qualified (a page and more), 7 Committed, 14 Prospect
+        opportunity_id = client.create_opportunity(**submittable())["Id"]
+        stage = "Qualified" if number % 2 else "Committed" if number % 6 == 0 else "Prospect"
+        if stage != "Prospect":
+            approved(client, opportunity_id, stage)
+    assert [len(client.list_opportunities(Catalog="Sandbox", LifeCycleStage=[stage], MaxResults=100)[
+        "OpportunitySummaries"]) for stage in ("Prospect", "Qualified", "Committed")] == [14, 21, 7]
     statements = []
 
     def capture(statement):

@@ -73,6 +73,7 @@ def aws_quotas(tmp_path_factory):
     live.stop()
 
 
+@pytest.mark.backend
 def test_a_burst_of_writes_is_throttled_after_the_first_each_second(aws_quotas):
     client = pooled_client(aws_quotas)
     created, throttled, seconds = burst([lambda: client.create_opportunity(**minimal()) for _ in range(10)])
@@ -87,6 +88,7 @@ def test_a_burst_of_writes_is_throttled_after_the_first_each_second(aws_quotas):
     assert "1 request per second" in error["Error"]["Message"] and "write" in error["Error"]["Message"]
 
 
+@pytest.mark.backend
 def test_boto3_retries_carry_a_series_of_creates_through(aws_quotas):
     client = pooled_client(aws_quotas, mode="standard", max_attempts=10)
     answers = [client.create_opportunity(**minimal()) for _ in range(3)]
@@ -95,6 +97,7 @@ def test_boto3_retries_carry_a_series_of_creates_through(aws_quotas):
     assert sum(answer["ResponseMetadata"]["RetryAttempts"] for answer in answers) >= 1
 
 
+@pytest.mark.backend
 def test_reads_allow_ten_a_second(aws_quotas):
     client = pooled_client(aws_quotas)
     for _ in range(3):  # a burst spread over more than two seconds proves too little; try again
@@ -105,12 +108,14 @@ def test_reads_allow_ten_a_second(aws_quotas):
     assert listed <= 20 and throttled >= BURST - 20
 
 
+@pytest.mark.backend
 def test_reads_and_writes_are_counted_apart(aws_quotas):
     client = pooled_client(aws_quotas, mode="standard", max_attempts=10)
     client.create_opportunity(**minimal())
     assert outcome(lambda: client.list_solutions(Catalog="Sandbox")) == "ok"  # in the second of that write
 
 
+@pytest.mark.backend
 def test_a_quota_file_sets_the_daily_limit(tmp_path):
     path = quota_file(tmp_path, {"write": {"per_second": 1000, "per_day": 5}})
     live = LiveServer(tmp_path / "data", extra_args=("--quotas", path)).start()
@@ -123,11 +128,13 @@ def test_a_quota_file_sets_the_daily_limit(tmp_path):
         assert "5 requests per rolling 24 hours" in raised.value.response["Error"]["Message"]
         with pytest.raises(client.exceptions.ThrottlingException):
             client.tag_resource(ResourceArn=ARN, Tags=[{"Key": "k", "Value": "v"}])
-        assert client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]  # reads keep AWS's numbers
+        solutions = client.list_solutions(Catalog="Sandbox")["SolutionSummaries"]  # reads keep AWS's numbers
+        assert [s["Id"] for s in solutions] == ["S-1234567"]
     finally:
         live.stop()
 
 
+@pytest.mark.backend
 def test_two_processes_on_one_database_share_the_counts(tmp_path):
     path = quota_file(tmp_path, {"write": {"per_second": 1000, "per_day": 4}})
     first = LiveServer(tmp_path / "data", extra_args=("--quotas", path)).start()
@@ -209,6 +216,7 @@ def reads_at(set_time, client, moment: dt.datetime, count: int) -> list[str]:
     return [outcome(lambda: client.list_solutions(Catalog="Sandbox")) for _ in range(count)]
 
 
+@pytest.mark.backend
 def test_exactly_the_per_second_limit_passes_in_one_second(clocked):
     set_time, client, _ = clocked
     assert reads_at(set_time, client, T0, 4) == ["ok"] * 3 + ["ThrottlingException"]
@@ -216,6 +224,7 @@ def test_exactly_the_per_second_limit_passes_in_one_second(clocked):
     assert reads_at(set_time, client, T0 + dt.timedelta(milliseconds=900), 1) == ["ok"]  # the next second
 
 
+@pytest.mark.backend
 def test_throttled_requests_cost_nothing_and_the_day_rolls(clocked):
     set_time, client, _ = clocked
     second = dt.timedelta(seconds=1)
@@ -226,6 +235,7 @@ def test_throttled_requests_cost_nothing_and_the_day_rolls(clocked):
     assert reads_at(set_time, client, T0 + dt.timedelta(hours=24, minutes=2), 4) == ["ok"] * 3 + ["ThrottlingException"]
 
 
+@pytest.mark.backend
 def test_a_late_request_counts_in_the_newer_second(clocked):
     """A request whose clock reading is older than the window already counted (it waited for the
     lock) does not reopen the older second."""
@@ -234,6 +244,7 @@ def test_a_late_request_counts_in_the_newer_second(clocked):
     assert reads_at(set_time, client, T0, 2) == ["ok", "ThrottlingException"]
 
 
+@pytest.mark.backend
 def test_old_minutes_are_pruned(clocked):
     set_time, client, store = clocked
     reads_at(set_time, client, T0, 1)

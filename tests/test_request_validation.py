@@ -69,12 +69,16 @@ def test_sensitive_values_are_not_echoed(raw_client):
 def test_boto3_fills_in_the_client_token(client):
     request = minimal()
     del request["ClientToken"]
-    assert client.create_opportunity(**request)["Id"].startswith("O")
+    created = client.create_opportunity(**request)["Id"]
+    assert created.startswith("O") and client.get_opportunity(Catalog="Sandbox", Identifier=created)["Id"] == created
+    assert client.create_opportunity(**request)["Id"] != created  # a fresh token each call: a new opportunity
 
 
 def test_unicode_tag_keys_match_letter_classes(client):
     request = minimal(Tags=[{"Key": "Équipe", "Value": "Ventes Zürich"}])
-    assert client.create_opportunity(**request)["Id"]
+    created = client.create_opportunity(**request)["Id"]
+    arn = client.get_opportunity(Catalog="Sandbox", Identifier=created)["Arn"]
+    assert client.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "Équipe", "Value": "Ventes Zürich"}]
 
 
 def _operations_with_a_catalog() -> list[str]:

@@ -10,6 +10,9 @@ import pytest
 from conftest import LiveServer
 from opportunity_requests import minimal
 
+# Tags are rows of their own, written beside the opportunity, concurrently too.
+pytestmark = pytest.mark.backend
+
 
 def arn_of(client, opportunity_id: str, catalog: str = "Sandbox") -> str:
     return client.get_opportunity(Catalog=catalog, Identifier=opportunity_id)["Arn"]

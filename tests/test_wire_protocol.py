@@ -11,34 +11,7 @@ import pytest
 
 from cosell.operations.families import REGISTRY
 from opportunity_requests import minimal
-
-ERROR_NAMESPACE = ":http://internal.amazon.com/coral/com.amazon.partnerintegrationapi.common/"
-
-
-def call(server, body, *, path="/", target=None, method="POST", content_type="application/x-amz-json-1.0",
-         headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    all_headers = {"Content-Type": content_type} if content_type else {}
-    if target:
-        all_headers["X-Amz-Target"] = f"AWSPartnerCentralSelling.{target}"
-    all_headers.update(headers or {})
-    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-    connection.request(method, path, body=payload if method != "GET" else None, headers=all_headers)
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
-
-
-def assert_aws_error(status, headers, data, expected_status, error_type):
-    assert status == expected_status
-    body = json.loads(data)
-    assert body["__type"] == error_type
-    assert body["Message"]
-    assert headers["x-amzn-errortype"] == error_type + ERROR_NAMESPACE
-    assert headers["x-amzn-requestid"]
-    assert "Traceback" not in data.decode()
-    return body
+from wire_helpers import assert_aws_error, call
 
 
 def test_target_header_routing(server):
@@ -188,10 +161,13 @@ def test_noop_answers_an_empty_document(server):
 
 def test_health(server):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    connection.request("GET", "/_cosell/health")
-    response = connection.getresponse()
-    assert response.status == 200
-    health = json.loads(response.read())
+    try:
+        connection.request("GET", "/_cosell/health")
+        response = connection.getresponse()
+        status, health = response.status, json.loads(response.read())
+    finally:
+        connection.close()
+    assert status == 200
     # What a user checks first when a call answers 501: which model, and how much of it cosell serves.
     assert health == {"status": "ok", "botocore": importlib.metadata.version("botocore"), "model": {
         "service": "partnercentral-selling", "apiVersion": "2022-07-26", "operations": 63,
