@@ -30,6 +30,6 @@ def list_page(ctx: Context, declaration: ListDeclaration, request: Mapping[str, 
                 ValidationError.REQUEST, [FieldError("nextToken", "INVALID_VALUE", str(error))]) from None
     limit = request.get("MaxResults", declaration.default_page_size)
     with ctx.store.read() as tx:
-        rows = tx.pager.page(query, ctx.account_id, catalog, after, limit + 1)
+        rows = tx.pager.page(query, ctx.account_id, catalog, after, limit + 1, ctx.now)
     next_token = encode_token(key, declaration.operation, fingerprint, rows[limit - 1].position) if len(rows) > limit else None
     return [row.item for row in rows[:limit]], next_token

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, Index, String, Table, Text, false, in
 from cosell import json_text
 from cosell.store.execution import Query
 from cosell.store.metadata import metadata, sortable
-from cosell.store.pager import Conditions, Custom, ListDeclaration, OneOf, document_member
+from cosell.store.pager import Conditions, Custom, ListDeclaration, OneOf, QueryContext, document_member
 from cosell.store.transaction import repository
 from cosell.timestamps import to_ms
 
@@ -55,13 +55,13 @@ def _task_identifiers(request) -> tuple | None:
     return (tuple(i for i in named if not i.startswith("arn:")), tuple(i for i in named if i.startswith("arn:")))
 
 
-def _tasks_named(conditions: Conditions, value: tuple, dialect_name: str) -> None:
+def _tasks_named(conditions: Conditions, value: tuple, query: QueryContext) -> None:
     """A task id names the task with that id; a task ARN, the task whose TaskArn it is."""
     ids, task_arns = value
     if not task_arns:
         conditions.add("id in", list(ids), _c.id.in_)
         return
-    task_arn = document_member(_c.document, "TaskArn", dialect_name)
+    task_arn = document_member(_c.document, "TaskArn", query)
     count = len(ids)  # the shape's label counts them: the values hold ids, then arns
     conditions.add(f"id in {count} task ids or TaskArn in task arns", [*ids, *task_arns],
                    lambda binds: or_(_c.id.in_(binds[:count]) if count else false(), task_arn.in_(binds[count:])))
@@ -87,8 +87,8 @@ def _engagement_ids(request) -> tuple | None:
     return tuple(sorted({_engagement_id(identifier, request["Catalog"]) for identifier in named} - {None}))
 
 
-def _of_engagements(conditions: Conditions, value: tuple, dialect_name: str) -> None:
-    engagement_id = document_member(_c.document, "EngagementId", dialect_name)
+def _of_engagements(conditions: Conditions, value: tuple, query: QueryContext) -> None:
+    engagement_id = document_member(_c.document, "EngagementId", query)
     conditions.add("EngagementId in", list(value), lambda binds: engagement_id.in_(binds) if binds else false())
 
 

@@ -45,6 +45,15 @@ class Listed(NamedTuple):
 
 # --- Filters: one request member each ----------------------------------------------------------------
 
+@dataclass(frozen=True)
+class QueryContext:
+    """What a filter may need besides its value when it builds SQL: the database, and cosell's time (an
+    invitation's PENDING status ends at its expiration, whether or not the sweeper has run)."""
+
+    dialect_name: str
+    now: dt.datetime | None
+
+
 class Filter(ABC):
     """Reads its request member; `normalized` is what NextTokens are bound to (None: not filtering);
     `conditions` adds its SQL to a query."""
@@ -55,7 +64,7 @@ class Filter(ABC):
     def normalized(self, request: Mapping[str, Any]) -> Any: ...
 
     @abstractmethod
-    def conditions(self, conditions: "Conditions", value: Any, dialect_name: str) -> None: ...
+    def conditions(self, conditions: "Conditions", value: Any, query: QueryContext) -> None: ...
 
     def key_lookup(self, value: Any) -> tuple[Column, list] | None:
         """(key column, values) when the filter names its rows by the table's key: they are looked up
@@ -80,7 +89,7 @@ class OneOf(Filter):
     def normalized(self, request):
         return _values(request, self.member)
 
-    def conditions(self, conditions, value, dialect_name):
+    def conditions(self, conditions, value, query):
         conditions.add(f"{self.column.name} in", list(value), self.column.in_)
 
     def key_lookup(self, value):
@@ -104,7 +113,7 @@ class Between(Filter):
         after, before = bounds.get(self.after), bounds.get(self.before)
         return None if after is None and before is None else (after, before)
 
-    def conditions(self, conditions, value, dialect_name):
+    def conditions(self, conditions, value, query):
         after, before = value
         if self.millis:
             after = None if after is None else ms_at_or_after(after)
@@ -126,34 +135,34 @@ class NoneMatch(Filter):
     def normalized(self, request):
         return _values(request, self.member)
 
-    def conditions(self, conditions, value, dialect_name):
+    def conditions(self, conditions, value, query):
         conditions.add(f"no {self.member}", [], lambda _binds: false())
 
 
 @dataclass(frozen=True)
 class Custom(Filter):
     """A filter whose reading and SQL are the list's own: `read(request)` normalizes the member (None when
-    not filtering), `build(conditions, value, dialect_name)` adds its conditions, `keys(value)` names
+    not filtering), `build(conditions, value, query)` adds its conditions, `keys(value)` names
     its rows by key when it can."""
 
     member: str
     read: Callable[[Mapping[str, Any]], Any]
-    build: Callable[["Conditions", Any, str], None]
+    build: Callable[["Conditions", Any, QueryContext], None]
     keys: Callable[[Any], tuple[Column, list] | None] | None = None
 
     def normalized(self, request):
         return self.read(request)
 
-    def conditions(self, conditions, value, dialect_name):
-        self.build(conditions, value, dialect_name)
+    def conditions(self, conditions, value, query):
+        self.build(conditions, value, query)
 
     def key_lookup(self, value):
         return self.keys(value) if self.keys else None
 
 
-def document_member(column: Column, member: str, dialect_name: str) -> ColumnElement:
+def document_member(column: Column, member: str, query: QueryContext) -> ColumnElement:
     """A top-level string member of a JSON text column, as SQL."""
-    if dialect_name == "postgresql":
+    if query.dialect_name == "postgresql":
         return cast(column, postgresql.JSONB)[member].astext
     return func.json_extract(column, f"$.{member}")
 
@@ -165,7 +174,7 @@ class ListDeclaration:
     """One list operation's query, declared once beside its table."""
 
     operation: str  # the operation's name: NextTokens are bound to it
-    table: FromClause
+    table: FromClause  # a table, or a join (then no filter may look rows up by key)
     owner: Column  # the caller's account
     catalog: Column
     tie_breaker: Column  # unique within (owner, catalog), sortable: the numeric id, or the id
@@ -282,14 +291,15 @@ class Pager:
     def __init__(self, tx):
         self._db = tx.db
 
-    def page(self, query: ListQuery, owner: str, catalog: str, after: tuple | None, limit: int) -> list[Listed]:
+    def page(self, query: ListQuery, owner: str, catalog: str, after: tuple | None, limit: int,
+             now: dt.datetime | None = None) -> list[Listed]:
         """Up to `limit` items matching the query in the caller's (owner, catalog), strictly after `after`."""
         declaration = query.declaration
-        dialect_name = self._db.dialect.name
+        context = QueryContext(self._db.dialect.name, now)
         filters = Conditions("f").equal(declaration.owner, owner).equal(declaration.catalog, catalog)
         identified_by = None
         for filter_, value in query.filters:
-            filter_.conditions(filters, value, dialect_name)
+            filter_.conditions(filters, value, context)
             named = filter_.key_lookup(value)
             if named is not None:
                 # The key names the rows: its scope columns (catalog; the account only when it is part of
@@ -333,16 +343,18 @@ class Pager:
 
     def _statements(self, declaration: ListDeclaration, filters: Conditions, sort: Column, descending: bool,
                     after: tuple | None, identified_by: Conditions | None) -> list[Query]:
-        source = declaration.table
         conditions = filters.built()
-        if identified_by:
+        columns: list = list(declaration.columns)
+        sort_value, tie_value = sort, declaration.tie_breaker
+        if identified_by:  # a single table: its named rows, looked up by key first
             source = select(declaration.table).where(*identified_by.built()).cte("identified")
             dialect = self._db.dialect
             if dialect.name != "sqlite" or dialect.server_version_info >= (3, 35):
                 source = source.prefix_with("MATERIALIZED")  # kept apart from the outer ORDER BY
             conditions = [ClauseAdapter(source).traverse(condition) for condition in conditions]
-        columns = [source.c[column.name] for column in declaration.columns]
-        sort_value, tie_value = source.c[sort.name], source.c[declaration.tie_breaker.name]
+            columns = [source.c[column.name] for column in declaration.columns]
+            sort_value, tie_value = source.c[sort.name], source.c[declaration.tie_breaker.name]
         return [Query(select(*columns, sort_value.label("sort_value"), tie_value.label("tie_breaker"))
+                      .select_from(declaration.table if not identified_by else source)
                       .where(*conditions, *run.conditions).order_by(*run.order_by).limit(bindparam("limit")))
                 for run in _runs(sort_value, tie_value, bool(sort.nullable), descending, after)]
