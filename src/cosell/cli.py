@@ -3,6 +3,7 @@
     cosell serve [--host H] [--port P] [--data DIR] [--review manual|auto] ...
     cosell review approve|reject|action-required|start-review <OpportunityId> [--catalog Sandbox] ...
     cosell solutions add --name N --category C [--status Active] [--catalog Sandbox]
+    cosell db upgrade|current [--data DIR] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -84,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
         command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
 
+    database = commands.add_parser("db", help="the database's schema (works on the database directly)")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    database_commands.add_parser("upgrade", help="apply the migrations the database lacks; print the revision reached")
+    database_commands.add_parser("current", help="print the database's revision (none: no migration applied yet)")
+    for command in database_commands.choices.values():
+        command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
+        command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+
     faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
     fault_commands = faults.add_subparsers(dest="faults_command", required=True)
     fault_set = fault_commands.add_parser("set", help="inject a fault into an operation (or * for all)")
@@ -114,6 +123,7 @@ def serve(args: argparse.Namespace) -> None:
     from cosell.protocol.model import ModelTooOld
     from cosell.quotas import QuotaFileError
     from cosell.server import create_app, run
+    from cosell.store.migrations import SchemaNotRecognised
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir,
@@ -129,7 +139,7 @@ def serve(args: argparse.Namespace) -> None:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
-    except (QuotaFileError, ModelTooOld) as error:
+    except (QuotaFileError, ModelTooOld, SchemaNotRecognised) as error:
         sys.exit(f"cosell serve: {error}")
     run(app, settings.host, settings.port, args.log_level)
 
@@ -165,6 +175,31 @@ def accounts(args: argparse.Namespace) -> int:
         store.close()
 
 
+def database(args: argparse.Namespace) -> int:
+    from cosell.store import migrations
+    from cosell.store.store import database_engine
+
+    settings = Settings.from_env(data_dir=args.data_dir, database_url=args.database_url)
+    engine = database_engine(settings.resolved_database_url)
+    try:
+        if args.db_command == "upgrade":
+            try:
+                print(migrations.upgrade_to_head(engine))
+            except migrations.SchemaNotRecognised as error:
+                print(f"cosell db upgrade: {error}", file=sys.stderr)
+                return 1
+        elif args.db_command == "current":
+            with engine.connect() as connection:
+                revision = migrations.current_revision(connection)
+            print(revision or "none")
+            if revision != migrations.HEAD_REVISION:
+                print(f"this cosell's migrations end at {migrations.HEAD_REVISION}; `cosell db upgrade` (or starting "
+                      "`cosell serve`) applies those the database lacks", file=sys.stderr)
+        return 0
+    finally:
+        engine.dispose()
+
+
 def _post(endpoint: str, path: str, body: dict) -> int:
     """POST to an admin endpoint; prints the JSON answer; exit status 0 on success. A server in strict
     mode wants its admin token, taken from COSELL_ADMIN_TOKEN."""
@@ -198,6 +233,8 @@ def main(argv: list[str] | None = None) -> None:
             "ReviewComments": args.comments, "ReviewStatusReason": args.reason, "AccountId": args.account_id}))
     elif args.command == "accounts":
         sys.exit(accounts(args))
+    elif args.command == "db":
+        sys.exit(database(args))
     elif args.command == "faults":
         body = {"Action": args.faults_command, "Operation": getattr(args, "operation", None)}
         if args.faults_command == "set":

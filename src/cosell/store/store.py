@@ -10,56 +10,52 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
 
 from cosell.store.execution import Database
-from cosell.store.metadata import metadata
+from cosell.store.migrations import upgrade_to_head
 from cosell.store.sqlite.connections import prepare_database_file, sqlite_engine
 from cosell.store.sqlite.group_commit import GroupCommitWriter
 from cosell.store.sqlite.readers import SQLiteReaders
 from cosell.store.transaction import StoreTransaction
 from cosell.settings import StoreTuning
 
-SCHEMA_LOCK_KEY = 0x636F73656C6C  # "cosell": PostgreSQL's advisory lock held while creating the schema
-
 
 class TracingUnsupported(RuntimeError):
     """Store.trace on a database other than SQLite (psycopg has no statement-trace callback)."""
 
 
+def database_engine(url: str) -> Engine:
+    """The engine of a store's URL: SQLite in a file (made readable by its owner only), or the database
+    SQLAlchemy connects to with its default pool."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url)
+    if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
+        raise ValueError(f"cosell keeps SQLite in a file: give a path in the URL ({url!r} has none).")
+    prepare_database_file(Path(parsed.database))
+    return sqlite_engine(parsed)
+
+
 class Store:
+    """Opening it brings the database's schema to the newest revision (migrations/, upgrade_to_head);
+    raises migrations.SchemaNotRecognised when the database holds some of cosell's tables but not a
+    schema cosell knows how to upgrade."""
+
     def __init__(self, url: str, tuning: StoreTuning = StoreTuning()):
-        parsed = make_url(url)
-        self._is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self._is_sqlite:
-            if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
-                raise ValueError(f"cosell keeps SQLite in a file: give a path in the URL ({url!r} has none).")
-            path = Path(parsed.database)
-            prepare_database_file(path)
-            self.engine = sqlite_engine(parsed)
-        else:
-            self.engine = create_engine(url)
+        self.engine = database_engine(url)
         self.dialect = self.engine.dialect
-        self._create_schema()
+        self._is_sqlite = self.dialect.name == "sqlite"
+        try:
+            upgrade_to_head(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
+        path = Path(self.engine.url.database) if self._is_sqlite else None
         self._writer = GroupCommitWriter(path, self.dialect, tuning) if self._is_sqlite else None
         self._readers = SQLiteReaders(path, self.dialect, self._writer.transactions_begun) if self._is_sqlite else None
         self._pagination_key: bytes | None = None
-
-    def _create_schema(self) -> None:
-        """Tables and indexes, in one write transaction so processes starting together take turns."""
-        with self.engine.connect() as connection:
-            if self._is_sqlite:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                connection.begin()
-                if self.dialect.name == "postgresql":  # CREATE TABLE takes no lock that would order them
-                    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
-            metadata.create_all(connection)
-            for table in metadata.sorted_tables:  # create_all skips indexes added to an existing table
-                for index in table.indexes:
-                    index.create(connection, checkfirst=True)
-            connection.commit()
 
     def write(self, own_savepoint: bool = True) -> ContextManager["StoreTransaction"]:
         """A write transaction, `with store.write() as tx:`: durable when the block ends, rolled back

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -23,8 +24,24 @@ def prepare_database_file(path: Path) -> None:
 
 def configure_sqlite(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: another process may be setting it up
-    connection.execute("PRAGMA journal_mode=WAL")
+    _use_wal(connection)
     connection.execute("PRAGMA synchronous=FULL")
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """PRAGMA journal_mode=WAL, waiting as long as the busy timeout. While other processes open a new,
+    empty database file too and one of them creates its first tables, SQLite may answer this pragma
+    "database is locked" at once, without calling the busy handler (2 to 3 times in 250 races of 4
+    processes): it is tried again."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
