@@ -156,7 +156,10 @@ def candidates(shape, value) -> list:
     other values of the kind, values of other types."""
     others = [*OTHER_TYPES, [value], {"Value": value}]
     kind, meta = shape.type_name, shape.metadata
-    if isinstance(value, bool) if kind in ("integer", "long") else not isinstance(value, OF_KIND.get(kind, object)):
+    # (a value the first of two changes made of another type has no edges of this kind: only other values)
+    if kind in ("integer", "long") and (isinstance(value, bool) or not isinstance(value, int)):
+        return others
+    if kind not in ("integer", "long") and not isinstance(value, OF_KIND.get(kind, object)):
         return others
     if kind == "string":
         # cut, or grown by repeating its last character, which keeps most of the model's patterns
