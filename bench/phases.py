@@ -23,20 +23,22 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 
 import workload  # noqa: E402
-
-from cosell.domain import lifecycle, opportunity_rules as rules  # noqa: E402
+from cosell.domain import lifecycle  # noqa: E402
+from cosell.domain import opportunity_rules as rules
 from cosell.domain.associations import solution_like  # noqa: E402
-from cosell.domain.opportunity import new_opportunity, updated_opportunity  # noqa: E402
+from cosell.domain.opportunity import last_modified as stored_last_modified  # noqa: E402
+from cosell.domain.opportunity import new_opportunity, next_modified, updated_opportunity  # noqa: E402
 from cosell.operations.families import REGISTRY  # noqa: E402
-from cosell.protocol.model import PARTNER_CENTRAL_SELLING  # noqa: E402
-from cosell.domain.opportunity import last_modified as stored_last_modified, next_modified  # noqa: E402
 from cosell.operations.idempotency import request_fingerprint  # noqa: E402
-from cosell.timestamps import format_timestamp, parse_stored  # noqa: E402
 from cosell.protocol import awsjson  # noqa: E402
-from cosell.protocol.model import service_model  # noqa: E402
+from cosell.protocol.model import (
+    PARTNER_CENTRAL_SELLING,  # noqa: E402
+    service_model,  # noqa: E402
+)
 from cosell.protocol.validation import compile_validators  # noqa: E402
+from cosell.timestamps import format_timestamp, parse_stored  # noqa: E402
 
-NOW = dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 7, 1, 12, 0, tzinfo=dt.UTC)
 ACCOUNT = workload.DEFAULT_ACCOUNT
 
 

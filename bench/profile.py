@@ -130,9 +130,9 @@ def profile_in_process(requests: int, size: int) -> dict:
 
     from cosell.control.accounts import create_account
     from cosell.gateway import Gateway
-    from cosell.timestamps import utc_now
     from cosell.settings import Settings
     from cosell.store import Store
+    from cosell.timestamps import utc_now
 
     workdir = Path(tempfile.mkdtemp(prefix="cosell-profile-"))
     url = f"sqlite:///{workdir / 'cosell.db'}"

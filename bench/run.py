@@ -66,7 +66,7 @@ class Run:
         self.profiles: list[str] = []
 
     # --- helpers ----------------------------------------------------------------------------------
-    def server(self, data_dir: Path, *extra: str) -> "workload.Server":
+    def server(self, data_dir: Path, *extra: str) -> workload.Server:
         server = workload.Server.cosell(data_dir, self.workdir, *extra)
         self.commands.append(" ".join(server.argv))
         return server.start()
@@ -348,7 +348,7 @@ class Run:
     def markdown(self, argv: list[str], started: float) -> str:
         a = self.args
         lines = ["# cosell benchmark results", "",
-                 f"Written by `python bench/run.py {' '.join(argv)}` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} "
+                 f"Written by `python bench/run.py {' '.join(argv)}` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} "
                  f"UTC in {time.perf_counter() - started:,.0f} s. The harness measures and reports; a missed target "
                  "does not fail it. Load generator and server share the machine's cores.", ""]
         if a.smoke:
@@ -451,7 +451,8 @@ def machine(args) -> list[tuple[str, str]]:
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", sys.version.split()[0] + f" ({sys.executable})"),
         ("SQLite", sqlite3.sqlite_version),
-        ("server stack", f"uvicorn {version('uvicorn')} (HTTP: {'httptools' if version('httptools') != 'not installed' else 'h11 ' + version('h11')}, "
+        ("server stack", f"uvicorn {version('uvicorn')} (HTTP: "
+                         f"{'httptools' if version('httptools') != 'not installed' else 'h11 ' + version('h11')}, "
                          f"loop: {'uvloop' if version('uvloop') != 'not installed' else 'asyncio'}), starlette "
                          f"{version('starlette')}, SQLAlchemy {version('SQLAlchemy')}, botocore {version('botocore')}"),
         ("cosell measured", f"`{source}`" + (f" ({git})" if git else "")),

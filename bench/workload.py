@@ -25,18 +25,20 @@ from sqlalchemy import delete, insert
 
 from cosell.domain.identifiers import opportunity_arn, opportunity_id
 from cosell.domain.opportunity import new_opportunity
-from cosell.timestamps import format_timestamp, to_ms
 from cosell.protocol.model import service_model
 from cosell.store import Store
-from cosell.store.opportunities import indexed_columns  # the exact columns the store writes
 from cosell.store.counters import FIRST_NUMBER, id_counters
-from cosell.store.opportunities import opportunities
+from cosell.store.opportunities import (
+    indexed_columns,  # the exact columns the store writes
+    opportunities,
+)
+from cosell.timestamps import format_timestamp, to_ms
 
 DEFAULT_ACCOUNT = "123456789012"  # Settings.account_id: every open-mode request's account
 STAGES = ("Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched")
 # Every opportunity of the update block has this LastModifiedDate (UpdateOpportunity's optimistic lock).
-UPDATE_BLOCK_MODIFIED = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
-SEED_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+UPDATE_BLOCK_MODIFIED = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+SEED_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 def future_date(days: int = 180) -> str:
@@ -197,18 +199,18 @@ class Server:
         self.ready_seconds: float | None = None
 
     @classmethod
-    def cosell(cls, data_dir: Path, log_dir: Path, *extra: str) -> "Server":
+    def cosell(cls, data_dir: Path, log_dir: Path, *extra: str) -> Server:
         port = free_port()
         argv = [str(COSELL), "serve", "--port", str(port), "--data", str(data_dir), "--log-level", "warning", *extra]
         return cls(argv, log_dir / f"server-{port}.log", port)
 
     @classmethod
-    def noop_app(cls, log_dir: Path) -> "Server":
+    def noop_app(cls, log_dir: Path) -> Server:
         port = free_port()
         argv = [sys.executable, str(BENCH / "noop_app.py"), "--port", str(port), "--log-level", "warning"]
         return cls(argv, log_dir / f"noop-{port}.log", port)
 
-    def start(self, timeout: float = 120) -> "Server":
+    def start(self, timeout: float = 120) -> Server:
         log = open(self.log_path, "ab")
         started = time.perf_counter()
         self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT)

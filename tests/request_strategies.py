@@ -216,7 +216,8 @@ def request_strategy(operation: str, wild: bool):
 # Lone surrogates only here (and in test_mangled_bytes): one anywhere makes the whole request a
 # SerializationException, which in model-wild requests of forty strings would hide everything else.
 WITH_LONE_SURROGATE = st.builds(lambda a, s, b: a + s + b, st.text(max_size=4), LONE_SURROGATES, st.text(max_size=4))
-HOSTILE_VALUES = st.one_of(ANY_JSON, ODD_STRINGS, WITH_LONE_SURROGATE, st.none(), st.builds(list), st.builds(dict), st.just(10 ** 400),
+HOSTILE_VALUES = st.one_of(ANY_JSON, ODD_STRINGS, WITH_LONE_SURROGATE, st.none(), st.builds(list), st.builds(dict),
+                           st.just(10 ** 400),
                            st.builds(lambda: [{"Key": "k", "Value": "v"} for _ in range(2000)]),
                            st.builds(lambda: json.loads("[" * 60 + "]" * 60)))
 

@@ -58,7 +58,7 @@ def client_for(live: LiveServer, key: dict, region: str = "us-east-1", **config)
 def signed_call(live: LiveServer, key_id: str, secret: str, body: dict, *, when: dt.datetime | None = None,
                 service: str = "partnercentral-selling", region: str = "us-east-1", target: str = "ListSolutions"):
     """A request signed by botocore's signer at a chosen time, sent over plain HTTP."""
-    when = when or dt.datetime.now(dt.timezone.utc)
+    when = when or dt.datetime.now(dt.UTC)
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
     payload = json.dumps(body).encode()
     request = AWSRequest(method="POST", url=live.url + "/", data=payload, headers={
@@ -97,7 +97,8 @@ def test_missing_authorization(strict):
     live, _ = strict
     status, body = raw_call(live, b'{"Catalog": "Sandbox"}', {
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSPartnerCentralSelling.ListSolutions"})
-    assert (status, body["__type"], body["Message"]) == (403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+    assert (status, body["__type"], body["Message"]) == (403, "MissingAuthenticationTokenException",
+                                                         "Missing Authentication Token")
 
 
 @pytest.mark.parametrize("authorization", [
@@ -109,7 +110,7 @@ def test_malformed_authorization(strict, authorization):
     live, _ = strict
     status, body = raw_call(live, b'{"Catalog": "Sandbox"}', {
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSPartnerCentralSelling.ListSolutions",
-        "X-Amz-Date": dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ"), "Authorization": authorization})
+        "X-Amz-Date": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"), "Authorization": authorization})
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
@@ -162,16 +163,16 @@ def test_tampered_body(strict):
 def test_signature_expired_and_not_yet_current(strict):
     live, keys = strict
     key = keys["alpha"]
-    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=20)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
     status, body = signed_call(live, key["AccessKeyId"], key["SecretAccessKey"], {"Catalog": "Sandbox"}, when=past)
     assert (status, body["__type"]) == (403, "InvalidSignatureException")
     assert body["Message"].startswith(f"Signature expired: {past.strftime('%Y%m%dT%H%M%SZ')} is now earlier than ")
     assert body["Message"].endswith(" - 15 min.)")
-    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=20)
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=20)
     status, body = signed_call(live, key["AccessKeyId"], key["SecretAccessKey"], {"Catalog": "Sandbox"}, when=future)
     assert (status, body["__type"]) == (403, "InvalidSignatureException")
     assert body["Message"].startswith("Signature not yet current:")
-    recent = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)
+    recent = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
     status, _ = signed_call(live, key["AccessKeyId"], key["SecretAccessKey"], {"Catalog": "Sandbox"}, when=recent)
     assert status == 200
 
@@ -210,8 +211,10 @@ def test_two_accounts_cannot_see_each_other(strict):
     with pytest.raises(beta.exceptions.ResourceNotFoundException):
         beta.get_aws_opportunity_summary(Catalog="Sandbox", RelatedOpportunityIdentifier=opportunity_id)
     assert beta.list_opportunities(Catalog="Sandbox", CustomerCompanyName=["Alpha Only Corp"])["OpportunitySummaries"] == []
-    assert beta.list_engagement_from_opportunity_tasks(Catalog="Sandbox", OpportunityIdentifier=[opportunity_id])["TaskSummaries"] == []
-    assert [s["Id"] for s in alpha.list_opportunities(Catalog="Sandbox", CustomerCompanyName=["Alpha Only Corp"])["OpportunitySummaries"]] == [opportunity_id]
+    tasks = beta.list_engagement_from_opportunity_tasks(Catalog="Sandbox", OpportunityIdentifier=[opportunity_id])
+    assert tasks["TaskSummaries"] == []
+    listed = alpha.list_opportunities(Catalog="Sandbox", CustomerCompanyName=["Alpha Only Corp"])["OpportunitySummaries"]
+    assert [s["Id"] for s in listed] == [opportunity_id]
     # The same ClientToken in two accounts makes two opportunities.
     shared = minimal(ClientToken="shared-token")
     assert alpha.create_opportunity(**shared)["Id"] != beta.create_opportunity(**shared)["Id"]
@@ -336,10 +339,10 @@ def test_database_file_is_private(strict):
 def test_in_process_hook_signs_and_verifies_like_the_server(tmp_path):
     from cosell.control.accounts import create_account as create
     from cosell.gateway import Gateway
-    from cosell.timestamps import utc_now
     from cosell.mock import attach
     from cosell.settings import Settings
     from cosell.store import Store
+    from cosell.timestamps import utc_now
 
     store = Store(database_url(tmp_path))
     try:

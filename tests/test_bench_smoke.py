@@ -29,7 +29,7 @@ def _rows(report: str) -> dict[str, list[dict]]:
         if header is None:
             header = cells
             continue
-        rows.setdefault(cells[0], []).append(dict(zip(header, cells)))
+        rows.setdefault(cells[0], []).append(dict(zip(header, cells, strict=False)))
     return rows
 
 

@@ -72,7 +72,7 @@ def test_create_sets_defaults(client):
     assert "PartnerOpportunityIdentifier" not in created  # sent as null, dropped by botocore
     assert got["OpportunityTeam"][0]["BusinessTitle"] == "OpportunityOwner"
     assert got["CreatedDate"].tzinfo is not None
-    assert abs(got["CreatedDate"] - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    assert abs(got["CreatedDate"] - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
 
 
 def test_supplied_opportunity_owner_is_kept_without_a_second_one(client):

@@ -37,15 +37,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import request_strategies
-from opportunity_requests import full, minimal, submittable, update_from
-from request_strategies import MODEL, OPERATION_NAMES, drawn_slot, fuzz_settings, mutated, request_strategy
-
 from cosell.domain import lifecycle
 from cosell.protocol import awsjson
 from cosell.protocol.errors import ServiceError
 from cosell.protocol.validation import compile_validators
 from cosell.protocol.validation.policy import DOCUMENTED_ENUMS
-
+from opportunity_requests import full, minimal, submittable, update_from
+from request_strategies import MODEL, OPERATION_NAMES, drawn_slot, fuzz_settings, mutated, request_strategy
 
 # Sized to run the whole file in about ten seconds on two cores.
 EXAMPLES_OF_VALID_REQUESTS = 60  # each with every single change of it: some 20,000 requests
@@ -354,7 +352,7 @@ def test_generated_requests(known_identifiers):
 TEXT = st.lists(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
                 | st.sampled_from("\ud800\udfff\x00\x1f\x7f\"\\/\u2028\u00e9\U0001F600"), max_size=8).map("".join)
 ODD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), TEXT,
-                st.datetimes(timezones=st.just(dt.timezone.utc)), st.lists(TEXT, max_size=2),
+                st.datetimes(timezones=st.just(dt.UTC)), st.lists(TEXT, max_size=2),
                 st.dictionaries(TEXT, st.integers(), max_size=3))
 OUTPUT_SHAPES = {name: MODEL.operation_model(name).output_shape for name in OPERATION_NAMES
                  if MODEL.operation_model(name).output_shape is not None}
@@ -373,7 +371,7 @@ def output_values(shape) -> st.SearchStrategy:
     if kind == "map":
         return st.dictionaries(TEXT, output_values(shape.value), max_size=3)
     if kind == "timestamp":
-        return st.one_of(st.datetimes(timezones=st.just(dt.timezone.utc)), TEXT, ODD)
+        return st.one_of(st.datetimes(timezones=st.just(dt.UTC)), TEXT, ODD)
     return st.one_of(TEXT, ODD) if kind == "string" else ODD
 
 

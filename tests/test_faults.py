@@ -25,7 +25,7 @@ from opportunity_requests import minimal
 
 # botocore's `max_attempts` counts retries (max_attempts=1 still retries once); this is one attempt.
 NO_RETRIES = {"total_max_attempts": 1}
-NOW = dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 
 
 def admin(live: LiveServer, body: dict) -> tuple[int, dict]:

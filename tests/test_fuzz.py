@@ -29,12 +29,11 @@ from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from conftest import database_url
-from opportunity_requests import full, minimal, submittable, update_from
-from request_strategies import KNOWN, MODEL, OPERATION_NAMES, fuzz_settings, mutated, request_strategy
-
 from cosell.gateway import Gateway, RawRequest, RawResponse
 from cosell.settings import Settings
 from cosell.store import Store
+from opportunity_requests import full, minimal, submittable, update_from
+from request_strategies import KNOWN, MODEL, OPERATION_NAMES, fuzz_settings, mutated, request_strategy
 
 VALIDATION_CODES = frozenset(MODEL.shape_for("ValidationExceptionErrorCode").enum)
 VALIDATION_REASONS = frozenset(MODEL.shape_for("ValidationExceptionReason").enum)

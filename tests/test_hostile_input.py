@@ -3,7 +3,8 @@ the server keeps serving.
 
 Most tests talk raw HTTP (http.client or a bare socket) to a `cosell serve` of their own, whose log
 is checked at the end for crashes. The body time-out tests run a server whose time-out is set down to
-a second (COSELL_BODY_TIMEOUT=1). No test asserts on a duration: "bounded" is shown by the request finishing and by the size of what comes back.
+a second (COSELL_BODY_TIMEOUT=1). No test asserts on a duration: "bounded" is shown by the request finishing and
+by the size of what comes back.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
-import logging
 import socket
 import string
 import threading
@@ -20,17 +20,15 @@ import uuid
 
 import pytest
 
-from conftest import LiveServer, free_port
-from opportunity_requests import minimal
-from wire_helpers import assert_aws_error, call
-
+from conftest import LiveServer
 from cosell.protocol import awsjson
-from cosell.protocol.errors import ValidationError
 from cosell.protocol.awsjson import MAX_DEPTH
+from cosell.protocol.errors import ValidationError
 from cosell.protocol.model import service_model
 from cosell.protocol.validation import compile_validators
 from cosell.protocol.validation.full import MAX_REPORTED_ERRORS, MAX_SHOWN_VALUE
-from cosell.settings import Settings
+from opportunity_requests import minimal
+from wire_helpers import assert_aws_error, call
 
 MiB = 1024 * 1024
 TARGET = "AWSPartnerCentralSelling.CreateOpportunity"
@@ -74,7 +72,7 @@ def body_of(request: dict) -> bytes:
 def short_keys(count: int):
     """`count` distinct three-character member names (8 bytes each with their value in compact JSON)."""
     alphabet = string.ascii_letters + string.digits
-    return ("".join(chars) for chars, _ in zip(itertools.product(alphabet, repeat=3), range(count)))
+    return ("".join(chars) for chars, _ in zip(itertools.product(alphabet, repeat=3), range(count), strict=False))
 
 
 ANSWER_SECONDS = 30  # how long an answer may take to arrive whole, however the server trickles it
@@ -316,7 +314,7 @@ def test_duplicate_keys_the_last_one_wins(hostile):
     request = minimal()
     text = json.dumps(request)
     text = text.replace('"Catalog": "Sandbox"', '"Catalog": "AWS", "Catalog": "Sandbox"', 1)
-    text = text[:-1] + ', "ClientToken": "%s"}' % uuid.uuid4()
+    text = text[:-1] + f', "ClientToken": "{uuid.uuid4()}"}}'
     status, _, data = call(hostile, text.encode(), target="CreateOpportunity")
     assert status == 200, data
     identifier = json.loads(data)["Id"]
@@ -448,8 +446,8 @@ def test_other_methods_and_paths_are_unknown_operations(hostile, method, path):
 def test_absolute_form_target_gets_an_aws_answer(hostile):
     """h11 hands the app the whole URL (an unknown path); httptools hands it the path, which routes
     (RFC 9112 §3.2.2 asks servers to accept the absolute form). Either way the answer is AWS-shaped."""
-    head = ("POST http://example.com/CreateOpportunity HTTP/1.1\r\nHost: cosell\r\nContent-Length: 2\r\n"
-            "Content-Type: application/x-amz-json-1.0\r\n\r\n{}").encode()
+    head = (b"POST http://example.com/CreateOpportunity HTTP/1.1\r\nHost: cosell\r\nContent-Length: 2\r\n"
+            b"Content-Type: application/x-amz-json-1.0\r\n\r\n{}")
     status, headers, data = parse_answer(raw_exchange(hostile, head))
     expected = ("UnknownOperationException", 404) if status == 404 else ("ValidationException", 400)
     assert_aws_error(status, headers, data, expected[1], expected[0])

@@ -13,9 +13,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cosell.gateway import RawRequest
-
 from conftest import CREDENTIALS, LiveServer
+from cosell.gateway import RawRequest
 from opportunity_requests import minimal, submittable
 
 # ClientTokens are rows claimed in the database: replays, conflicts and races between requests and
@@ -80,7 +79,7 @@ def test_concurrent_different_bodies_with_one_token_one_wins(server, client):
             return "conflict"
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        outcomes = list(pool.map(attempt, zip(clients, bodies)))
+        outcomes = list(pool.map(attempt, zip(clients, bodies, strict=True)))
     winners = [o for o in outcomes if o != "conflict"]
     assert len(winners) == 1 and outcomes.count("conflict") == len(bodies) - 1
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 from sqlalchemy import select
 
-from conftest import CREDENTIALS, database_url
+from conftest import database_url
 from cosell.clock import Clock
 from cosell.control.accounts import create_account
 from cosell.gateway import Gateway
@@ -24,7 +24,7 @@ from opportunity_requests import minimal
 
 pytestmark = pytest.mark.backend
 
-T0 = dt.datetime(2027, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2027, 1, 1, 9, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
 FAILURES: dict[str, int] = {}  # how many more times the "test.flaky" job of a name fails
 
@@ -119,7 +119,8 @@ def test_several_processes_run_each_job_once(tmp_path):
         for name in names:
             add(first, clocks[0], "test.count", name, SECOND)
         clocks[0].advance(SECOND)
-        runners = [JobRunner(store, clock, Settings(data_dir=tmp_path)) for store, clock in zip([first, second], clocks)]
+        runners = [JobRunner(store, clock, Settings(data_dir=tmp_path))
+                   for store, clock in zip([first, second], clocks, strict=True)]
         ran = [0, 0]
 
         def run(index: int) -> None:
@@ -197,7 +198,7 @@ def test_the_clock_is_shared_by_processes_and_writes_follow_it(tmp_path):
         state = other.state()
         assert state["Frozen"] is True and state["Now"] == T0 + dt.timedelta(days=15)
         other.reset()
-        assert abs((Clock(first, reread_seconds=0).now() - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 60
+        assert abs((Clock(first, reread_seconds=0).now() - dt.datetime.now(dt.UTC)).total_seconds()) < 60
     finally:
         first.close()
         second.close()

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from cosell import json_text
 from cosell.operations.families import REGISTRY
-from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 from cosell.protocol import awsjson
 from cosell.protocol.errors import SerializationError
-from cosell.protocol.model import service_model
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING, service_model
 
 NUMBER_TYPES = {"integer", "long", "float", "double", "bigInteger", "bigDecimal"}
 
@@ -54,7 +53,7 @@ def test_no_request_that_is_fingerprinted_or_document_that_is_stored_has_a_numbe
 _texts = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
 _values_without_floats = st.recursive(
     st.none() | st.booleans() | st.integers() | _texts
-    | st.datetimes(timezones=st.just(dt.timezone.utc)) | st.dates(),
+    | st.datetimes(timezones=st.just(dt.UTC)) | st.dates(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(_texts, children, max_size=4),
     max_leaves=20)
 

@@ -172,7 +172,7 @@ def test_update_applies_the_create_rules(raw_client, client):
 
 def test_unknown_opportunity_update_is_not_found(client):
     with pytest.raises(client.exceptions.ResourceNotFoundException):
-        client.update_opportunity(Catalog="Sandbox", Identifier="O999999999", LastModifiedDate=dt.datetime.now(dt.timezone.utc))
+        client.update_opportunity(Catalog="Sandbox", Identifier="O999999999", LastModifiedDate=dt.datetime.now(dt.UTC))
 
 
 def test_aws_catalog_refuses_review_status_changes(client):
@@ -292,7 +292,8 @@ def test_associations_limits_and_errors(client, raw_client):
         associate("AwsProducts", f"Product{index}")
     associate("AwsProducts", "Product0")  # associating again changes nothing
     assert len(get(client, opportunity_id)["RelatedEntityIdentifiers"]["AwsProducts"]) == 20
-    assert fields(refusal(associate, kind="AwsProducts", identifier="Product20")) == [("relatedEntityIdentifier", "TOO_MANY_VALUES")]
+    assert fields(refusal(associate, kind="AwsProducts", identifier="Product20")) == [("relatedEntityIdentifier",
+                                                                                       "TOO_MANY_VALUES")]
 
     associate("AwsMarketplaceOffers", "offer-abc123")
     assert fields(refusal(associate, kind="AwsMarketplaceOffers", identifier="offer-def456")) == [

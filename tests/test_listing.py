@@ -34,7 +34,7 @@ from opportunity_requests import full, future_date, minimal, submittable, update
 pytestmark = pytest.mark.backend
 
 ACCOUNT = "123456789012"  # Settings' default account: the caller of every test client
-T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
 
 
@@ -266,7 +266,7 @@ def sortable(client):
     tag = uuid.uuid4().hex[:8]
     names = [f"Zeta {tag}", f"alpha {tag}", f"Beta {tag}", f"beta {tag}"]
     dates = [future_date(40), future_date(10), future_date(70), future_date(20)]
-    ids = [create(client, name, LifeCycle={"TargetCloseDate": date}) for name, date in zip(names, dates)]
+    ids = [create(client, name, LifeCycle={"TargetCloseDate": date}) for name, date in zip(names, dates, strict=True)]
     return {"ids": ids, "names": names}
 
 

@@ -23,21 +23,20 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sqlalchemy import Column, Index, MetaData, String, column, select, table, text
 
-from conftest import LiveServer, TEST_DATABASE_URL, database_args, database_url
+from conftest import TEST_DATABASE_URL, LiveServer, database_args, database_url
 from cosell.control.accounts import create_account
 from cosell.control.solutions import add_solution
 from cosell.gateway import Gateway
 from cosell.mock import attach
 from cosell.settings import Settings
-from cosell.store import Store
-from cosell.store import migrations
+from cosell.store import Store, migrations
 from cosell.store.metadata import metadata, sortable
 from cosell.store.store import database_engine
 from opportunity_requests import minimal
 
 pytestmark = pytest.mark.backend
 
-NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
 def cosell(*args: str) -> subprocess.CompletedProcess:
@@ -210,7 +209,7 @@ def test_processes_starting_together_on_a_new_database_take_turns(tmp_path):
     processes = [subprocess.Popen([sys.executable, "-c", at_the_same_instant, start, "db", "upgrade", *args],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = [process.communicate(timeout=120) for process in processes]
-    results = [(process.returncode, out) for process, (out, _err) in zip(processes, outputs)]
+    results = [(process.returncode, out) for process, (out, _err) in zip(processes, outputs, strict=True)]
     assert results == [(0, f"{migrations.HEAD_REVISION}\n")] * 4, outputs
 
 

@@ -191,7 +191,7 @@ def test_operation_groups():
 
 # --- In process, on a clock the test sets --------------------------------------------------------
 
-T0 = dt.datetime(2025, 3, 1, 12, 0, 0, 100_000, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2025, 3, 1, 12, 0, 0, 100_000, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cosell.operations.families import REGISTRY
-from cosell.protocol.model import PARTNER_CENTRAL_SELLING
-from cosell.protocol.model import service_model
+from cosell.protocol.model import PARTNER_CENTRAL_SELLING, service_model
 from cosell.protocol.validation.patterns import compiled_pattern as _compiled_pattern
 
 
@@ -30,7 +29,8 @@ def _patterns(shape, seen: set[str]) -> set[str]:
 
 def _model_patterns() -> list[str]:
     model, seen = service_model(), set()
-    return sorted(set().union(*(_patterns(model.operation_model(name).input_shape, seen) for name in sorted(REGISTRY.operations(PARTNER_CENTRAL_SELLING)))))
+    names = sorted(REGISTRY.operations(PARTNER_CENTRAL_SELLING))
+    return sorted(set().union(*(_patterns(model.operation_model(name).input_shape, seen) for name in names)))
 
 
 def _re_reads(pattern: str) -> bool:

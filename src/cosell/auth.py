@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import re
 from dataclasses import dataclass
+
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
@@ -128,7 +129,7 @@ class Authenticator:
             raise IncompleteSignatureError(
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         try:
-            signed_at = dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=dt.timezone.utc)
+            signed_at = dt.datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=dt.UTC)
         except ValueError:
             raise IncompleteSignatureError(f"X-Amz-Date {amz_date} is not in the form YYYYMMDD'T'HHMMSS'Z'.") from None
         if "host" not in signed.signed_headers:

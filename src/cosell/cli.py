@@ -38,19 +38,24 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1, env COSELL_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default 4588, env COSELL_PORT)")
-    serve.add_argument("--data", dest="data_dir", help="directory of the embedded SQLite database (default ./.cosell, env COSELL_DATA)")
+    serve.add_argument("--data", dest="data_dir",
+                       help="directory of the embedded SQLite database (default ./.cosell, env COSELL_DATA)")
     serve.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
-    serve.add_argument("--account-id", type=_account_id, help="the partner account every request belongs to (default 123456789012)")
+    serve.add_argument("--account-id", type=_account_id,
+                       help="the partner account every request belongs to (default 123456789012)")
     serve.add_argument("--review", choices=["manual", "auto"],
-                       help="simulated AWS review: manual (cosell review / Sandbox UpdateOpportunity) or auto (env COSELL_REVIEW)")
+                       help="simulated AWS review: manual (cosell review / Sandbox UpdateOpportunity) or auto "
+                            "(env COSELL_REVIEW)")
     serve.add_argument("--review-delay", dest="review_delay_seconds", type=float,
                        help="seconds before the auto reviewer takes each step (default 5, env COSELL_REVIEW_DELAY)")
-    serve.add_argument("--review-rules", help="JSON file of rules that make the auto reviewer ask for action or reject (env COSELL_REVIEW_RULES)")
+    serve.add_argument("--review-rules",
+                       help="JSON file of rules that make the auto reviewer ask for action or reject (env COSELL_REVIEW_RULES)")
     serve.add_argument("--auth", choices=["open", "strict"],
                        help="open: no signature check, one default account (default); strict: SigV4 verified (env COSELL_AUTH)")
     serve.add_argument("--allow-open-auth", action="store_true", default=None,
                        help="allow --auth open on a non-loopback address")
-    serve.add_argument("--admin-token", help="token the /_cosell/* admin endpoints require in strict mode (env COSELL_ADMIN_TOKEN)")
+    serve.add_argument("--admin-token",
+                       help="token the /_cosell/* admin endpoints require in strict mode (env COSELL_ADMIN_TOKEN)")
     serve.add_argument("--quotas", help="off (default), aws (AWS's published limits) or a JSON quota file (env COSELL_QUOTAS)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 

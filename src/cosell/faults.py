@@ -11,10 +11,10 @@ Every injected error says so in its message. Nothing here touches an operation's
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 import random
 import threading
 import time
+from dataclasses import dataclass
 
 from cosell.protocol.errors import FieldError, InternalServerError, ThrottlingError, ValidationError
 from cosell.protocol.model import service_model
@@ -79,7 +79,7 @@ class Faults:
                 f"{operation} did not run.")
         return FaultPlan((fault["LatencyMs"] or 0) / 1000, fault if fault["DropResponse"] else None)
 
-    def after(self, plan: "FaultPlan | None") -> None:
+    def after(self, plan: FaultPlan | None) -> None:
         """Called after the operation ran, before the response is sent."""
         if plan is not None and plan.dropped is not None:
             raise InternalServerError(

@@ -17,16 +17,16 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
-from cosell.clock import Clock
 from cosell.auth import Authenticator, Principal, authorize_catalog, authorize_operation, catalog_of
+from cosell.clock import Clock
 from cosell.control.solutions import ensure_default_solutions
 from cosell.faults import FaultPlan, Faults
+from cosell.operations.context import Context
 from cosell.operations.families import REGISTRY
 from cosell.operations.registry import Registry
-from cosell.operations.context import Context
 from cosell.protocol import awsjson
 from cosell.protocol.errors import (
     InternalServerError,
@@ -74,7 +74,7 @@ def _raise(error: BaseException):
 class Admitted:
     """What admission decided: the operation, who calls, when (on cosell's clock), and its fault."""
 
-    served: "_Served"
+    served: _Served
     operation: str
     principal: Principal
     now: dt.datetime
@@ -86,7 +86,7 @@ class Exchange:
     """One request on its way through the gateway, and the response it has so far."""
 
     raw: RawRequest
-    entry: "AccessLogEntry"
+    entry: AccessLogEntry
     started: float
     wire: awsjson.Wire = awsjson.PARTNER_CENTRAL_WIRE
     admitted: Admitted | None = None

@@ -19,8 +19,9 @@ import datetime as dt
 import logging
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cosell.clock import Clock
 

@@ -87,7 +87,7 @@ class Quotas:
         self.limits = limits  # None: quotas are off
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store) -> "Quotas":
+    def from_settings(cls, settings: Settings, store: Store) -> Quotas:
         """QuotaFileError when settings.quotas names a file that cannot be used."""
         choice = (settings.quotas or "off").strip()
         if choice == "off":

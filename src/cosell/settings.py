@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields, replace
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
 
-class AuthMode(str, Enum):
+class AuthMode(StrEnum):
     """Who may call: any request, mapped to the default account unless a known key signs it (`open`),
     or only requests whose SigV4 signature verifies against an account's key (`strict`)."""
 
@@ -20,7 +20,7 @@ class AuthMode(str, Enum):
     STRICT = "strict"
 
 
-class ReviewMode(str, Enum):
+class ReviewMode(StrEnum):
     """The simulated AWS reviewer: decisions come from `cosell review` and the Sandbox's UpdateOpportunity
     (`manual`), or a reviewer decides by itself after review_delay_seconds (`auto`)."""
 
@@ -111,12 +111,12 @@ class Settings:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cosell.db').resolve()}"
 
-    def with_overrides(self, **overrides: Any) -> "Settings":
+    def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given values (None leaves a value as it is)."""
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> "Settings":
+    def from_env(cls, **overrides: Any) -> Settings:
         """Defaults, then COSELL_* variables, then explicit overrides (CLI flags) that are not None."""
         env = os.environ
         values: dict[str, Any] = {}

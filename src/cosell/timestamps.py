@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from functools import lru_cache
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = dt.timedelta(milliseconds=1)
 

@@ -5,12 +5,13 @@ and defaults (reference §5.2), as GetOpportunity will show it. Pure: no storage
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from functools import cache
-from typing import Any, Mapping
+from typing import Any
 
 from cosell.domain.lifecycle import REVIEW_MEMBERS, UPDATABLE_MEMBERS
-from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.opportunity_rules import coerce_target_company, drop_invalid_estimation_urls, rebuild_self_entry
+from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.protocol.model import service_model
 from cosell.timestamps import parse_stored
 

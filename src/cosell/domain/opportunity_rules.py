@@ -12,9 +12,10 @@ enforced by protocol/validation/ and has no function here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
 from functools import cache
+from typing import Any
 
 import regex
 

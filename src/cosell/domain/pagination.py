@@ -22,7 +22,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cosell import json_text
 
@@ -39,7 +40,7 @@ class InvalidPageToken(ValueError):
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).isoformat()
+        return value.astimezone(dt.UTC).isoformat()
     raise TypeError(f"{type(value).__name__} has no canonical form in a query fingerprint")
 
 

@@ -12,9 +12,9 @@ A rule matches with "equals", "contains" or "missing": true (the field is empty)
 from __future__ import annotations
 
 import json
-from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cosell.domain.lifecycle import ACTION_REQUIRED, APPROVED, REJECTED
 

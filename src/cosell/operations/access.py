@@ -13,7 +13,8 @@ or isn't visible with the current credentials", model), never a hint that anothe
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cosell.operations.context import Context
 from cosell.protocol.errors import NotFoundError

@@ -29,11 +29,11 @@ class Context:
     """One request's caller and moment. `now` is the clock's reading when the request arrived: every
     time the operation writes is derived from it."""
 
-    principal: "Principal"
+    principal: Principal
     request_id: str
     now: dt.datetime
-    store: "Store"
-    settings: "Settings" = field(repr=False)
+    store: Store
+    settings: Settings = field(repr=False)
 
     @property
     def account_id(self) -> str:

@@ -9,7 +9,8 @@ called first in the transaction (engagements lock theirs, submissions their oppo
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cosell import json_text
 from cosell.operations.context import Context

@@ -7,7 +7,8 @@ catalog, filters, sort: domain/pagination.py); one that does not verify is a Val
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cosell.domain.pagination import InvalidPageToken, decode_token, encode_token, query_fingerprint
 from cosell.operations.context import Context

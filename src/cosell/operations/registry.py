@@ -14,7 +14,8 @@ then answers NotImplementedException); tests/test_registry.py fails when one is 
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 

@@ -9,8 +9,9 @@ Errors that happen before an operation is known (transport errors) use the usual
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class ValidationError(ServiceError):
         self.errors = errors
 
     @classmethod
-    def from_errors(cls, reason: str, errors: list[FieldError]) -> "ValidationError":
+    def from_errors(cls, reason: str, errors: list[FieldError]) -> ValidationError:
         if len(errors) == 1:
             message = errors[0].message
         else:
@@ -70,7 +71,7 @@ class ValidationError(ServiceError):
         return cls(message, reason, errors)
 
     @classmethod
-    def from_violations(cls, violations: Iterable[FieldViolation]) -> "ValidationError":
+    def from_violations(cls, violations: Iterable[FieldViolation]) -> ValidationError:
         """The ValidationException of broken business rules: Reason BUSINESS_VALIDATION_FAILED, every
         violation in the ErrorList."""
         return cls.from_errors(cls.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])

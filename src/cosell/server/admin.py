@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from typing import Any, Callable, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request

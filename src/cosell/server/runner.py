@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+
 class CoalescedTransport:
     """A connection's transport whose writes in one turn of the event loop leave in one system call.
 

@@ -3,7 +3,7 @@ wall clock, or the instant it is frozen at."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, String, Table, bindparam, delete, insert, select
+from sqlalchemy import BigInteger, Column, String, Table, delete, insert, select
 
 from cosell.store.execution import Query
 from cosell.store.metadata import metadata

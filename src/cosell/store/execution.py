@@ -14,9 +14,10 @@ U+FFFD (JSON documents are unaffected: json.dumps writes NUL as \\u0000).
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import count
-from typing import Any, Iterator, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Column, ColumnElement, FromClause, bindparam, cast, false, func, select, tuple_
 from sqlalchemy.dialects import postgresql
@@ -64,7 +65,7 @@ class Filter(ABC):
     def normalized(self, request: Mapping[str, Any]) -> Any: ...
 
     @abstractmethod
-    def conditions(self, conditions: "Conditions", value: Any, query: QueryContext) -> None: ...
+    def conditions(self, conditions: Conditions, value: Any, query: QueryContext) -> None: ...
 
     def key_lookup(self, value: Any) -> tuple[Column, list] | None:
         """(key column, values) when the filter names its rows by the table's key: they are looked up
@@ -147,7 +148,7 @@ class Custom(Filter):
 
     member: str
     read: Callable[[Mapping[str, Any]], Any]
-    build: Callable[["Conditions", Any, QueryContext], None]
+    build: Callable[[Conditions, Any, QueryContext], None]
     keys: Callable[[Any], tuple[Column, list] | None] | None = None
 
     def normalized(self, request):
@@ -186,7 +187,7 @@ class ListDeclaration:
     default_page_size: int = 20
     key_columns: Sequence[Column] = field(default=())  # scope columns of the key, when not (owner, catalog)
 
-    def query(self, request: Mapping[str, Any]) -> "ListQuery":
+    def query(self, request: Mapping[str, Any]) -> ListQuery:
         """The request's filters and sort, normalized (every list defaults to DESCENDING: model "Default:
         Descending")."""
         sort = request.get("Sort") or {}
@@ -225,14 +226,14 @@ class Conditions:
         self.shape: list[tuple] = []
         self.values: dict = {}
 
-    def add(self, label: str, values: list, build: Callable[[list], ColumnElement]) -> "Conditions":
+    def add(self, label: str, values: list, build: Callable[[list], ColumnElement]) -> Conditions:
         """A condition named `label` on `values`: build(bindparams of those values) makes it."""
         names = [f"{self._prefix}{len(self.shape)}_{i}" for i in range(len(values))]
-        self.values.update(zip(names, values))
+        self.values.update(zip(names, values, strict=True))
         self.shape.append((label, names, build))
         return self
 
-    def equal(self, column: Column, value) -> "Conditions":
+    def equal(self, column: Column, value) -> Conditions:
         return self.add(f"{column.name} =", [value], lambda binds: column == binds[0])
 
     def key(self) -> tuple:
@@ -345,7 +346,8 @@ class Pager:
                     after: tuple | None, identified_by: Conditions | None) -> list[Query]:
         conditions = filters.built()
         columns: list = list(declaration.columns)
-        sort_value, tie_value = sort, declaration.tie_breaker
+        sort_value: Any = sort
+        tie_value: Any = declaration.tie_breaker
         if identified_by:  # a single table: its named rows, looked up by key first
             source = select(declaration.table).where(*identified_by.built()).cte("identified")
             dialect = self._db.dialect

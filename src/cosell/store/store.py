@@ -6,20 +6,20 @@ The schema is the Alembic migrations' (store/migrations/), applied when a Store 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 
+from cosell.settings import StoreTuning
 from cosell.store.execution import Database
 from cosell.store.migrations import upgrade_to_head
 from cosell.store.sqlite.connections import prepare_database_file, sqlite_engine
 from cosell.store.sqlite.group_commit import GroupCommitWriter
 from cosell.store.sqlite.readers import SQLiteReaders
 from cosell.store.transaction import StoreTransaction
-from cosell.settings import StoreTuning
 
 
 class TracingUnsupported(RuntimeError):
@@ -43,7 +43,7 @@ class Store:
     raises migrations.SchemaNotRecognised when the database holds some of cosell's tables but not a
     schema cosell knows how to upgrade."""
 
-    def __init__(self, url: str, tuning: StoreTuning = StoreTuning()):
+    def __init__(self, url: str, tuning: StoreTuning | None = None):
         self.engine = database_engine(url)
         self.dialect = self.engine.dialect
         self._is_sqlite = self.dialect.name == "sqlite"
@@ -52,12 +52,15 @@ class Store:
         except BaseException:
             self.engine.dispose()
             raise
-        path = Path(self.engine.url.database) if self._is_sqlite else None
-        self._writer = GroupCommitWriter(path, self.dialect, tuning) if self._is_sqlite else None
-        self._readers = SQLiteReaders(path, self.dialect, self._writer.transactions_begun) if self._is_sqlite else None
+        self._writer: GroupCommitWriter | None = None
+        self._readers: SQLiteReaders | None = None
+        if self._is_sqlite:
+            path = Path(str(self.engine.url.database))
+            self._writer = GroupCommitWriter(path, self.dialect, tuning or StoreTuning())
+            self._readers = SQLiteReaders(path, self.dialect, self._writer.transactions_begun)
         self._pagination_key: bytes | None = None
 
-    def write(self, own_savepoint: bool = True) -> ContextManager["StoreTransaction"]:
+    def write(self, own_savepoint: bool = True) -> AbstractContextManager[StoreTransaction]:
         """A write transaction, `with store.write() as tx:`: durable when the block ends, rolled back
         on any exception. `own_savepoint=False` is for a block whose expected failures all come
         before its first write: cheaper on SQLite, where a failure after writing undoes the other
@@ -66,14 +69,14 @@ class Store:
             return self._writer.unit(own_savepoint)
         return self._pooled()
 
-    def read(self) -> ContextManager["StoreTransaction"]:
+    def read(self) -> AbstractContextManager[StoreTransaction]:
         """A read transaction: `with store.read() as tx:`."""
         if self._readers is not None:
             return self._readers.transaction()
         return self._pooled()
 
     @contextmanager
-    def _pooled(self) -> Iterator["StoreTransaction"]:
+    def _pooled(self) -> Iterator[StoreTransaction]:
         """A transaction on a pooled connection (databases other than SQLite)."""
         connection = self.engine.raw_connection()
         try:
@@ -90,17 +93,17 @@ class Store:
     def trace(self, callback: Callable[[str], None]) -> Iterator[None]:
         """SQLite: `callback` gets the text of every statement this store runs within the block
         (values written in), as sqlite3's trace callback gives it. For tests and debugging."""
-        if not self._is_sqlite:
+        writer, readers = self._writer, self._readers
+        if writer is None or readers is None:
             raise TracingUnsupported("statement tracing uses sqlite3's trace callback: it needs the SQLite store")
-        connections = [self._writer._connection, *self._readers.connections()]
-        self._readers.trace = callback
-        for connection in connections:
+        readers.trace = callback
+        for connection in [writer._connection, *readers.connections()]:
             connection.set_trace_callback(callback)
         try:
             yield
         finally:
-            self._readers.trace = None
-            for connection in [self._writer._connection, *self._readers.connections()]:
+            readers.trace = None
+            for connection in [writer._connection, *readers.connections()]:
                 connection.set_trace_callback(None)
 
     def pagination_key(self) -> bytes:

@@ -8,13 +8,14 @@ module; nothing here changes.
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cosell.store.execution import Database
 
 T = TypeVar("T")
 
-_REPOSITORIES: dict[str, Callable[["StoreTransaction"], Any]] = {}
+_REPOSITORIES: dict[str, Callable[[StoreTransaction], Any]] = {}
 
 
 def repository(name: str) -> Callable[[type[T]], type[T]]:

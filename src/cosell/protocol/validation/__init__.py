@@ -13,6 +13,7 @@ from cosell.protocol.errors import FieldError, ValidationError
 from cosell.protocol.validation.fast import CheckCompiler, NeedsFullCheck
 from cosell.protocol.validation.full import MAX_REPORTED_ERRORS, Compiler, TooManyErrors
 
+
 class RequestValidator:
     """Validates and cleans one operation's input; compiled once at start-up."""
 

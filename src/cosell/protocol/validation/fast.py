@@ -10,7 +10,8 @@ same way, member order included; every error message stays the full validation's
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import regex
 from botocore.model import Shape
@@ -18,6 +19,7 @@ from botocore.model import Shape
 from cosell.protocol.validation.patterns import compiled_pattern
 from cosell.protocol.validation.policy import DOCUMENTED_ENUMS, NULL_IS_MEANINGFUL, PATTERN_CHECKED_BY_BUSINESS_RULE
 from cosell.timestamps import parse_timestamp
+
 
 class NeedsFullCheck(Exception):
     """Raised by a fast check that met something it does not accept as is."""

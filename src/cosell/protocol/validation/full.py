@@ -9,7 +9,8 @@ real service accepts them), except where policy.py says a null means something.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import Shape
 

@@ -67,6 +67,7 @@ def upgrade_to_head(engine: Engine) -> str:
         reached = _recorded_revision(connection)
         connection.commit()
     log.info("database schema at revision %s", reached)
+    assert reached is not None, "an upgrade to head records the revision"
     return reached
 
 

@@ -10,13 +10,13 @@ from alembic import context
 
 import cosell.store  # noqa: F401  (each resource module registers its tables on the MetaData)
 from cosell.store.metadata import metadata
-from cosell.store.migrations import COMPARISON_OPTIONS
+from cosell.store.migrations import compare_type
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("cosell's migrations run on a connection: use cosell.store.migrations.alembic_config(connection) "
                        "or `cosell db upgrade`")
 
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, **COMPARISON_OPTIONS)
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=compare_type)
 with context.begin_transaction():
     context.run_migrations()

@@ -28,11 +28,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
+from cosell.settings import StoreTuning
 from cosell.store.execution import Database
 from cosell.store.sqlite.checkpoints import Checkpointer
 from cosell.store.sqlite.connections import connect_sqlite
 from cosell.store.transaction import StoreTransaction
-from cosell.settings import StoreTuning
 
 _DEFERRED_COMMITS: ContextVar[list | None] = ContextVar("cosell_deferred_commits", default=None)
 
@@ -45,7 +45,7 @@ class deferred_commits:  # noqa: N801 - used as a context manager, like contextl
 
     __slots__ = ("pending", "_token")
 
-    def __enter__(self) -> list["Batch"]:
+    def __enter__(self) -> list[Batch]:
         self.pending: list[Batch] = []
         self._token = _DEFERRED_COMMITS.set(self.pending)
         return self.pending
@@ -73,7 +73,7 @@ class Batch:
         """Blocks until the batch is on disk; raises what made its commit fail."""
         self._committed.result()
 
-    def wait(self) -> "asyncio.Future[None]":
+    def wait(self) -> asyncio.Future[None]:
         """An awaitable on the running loop for the same outcome."""
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
@@ -119,7 +119,7 @@ class _WriteUnit:
         self._writer = writer
         self._own_savepoint = own_savepoint
 
-    def __enter__(self) -> "StoreTransaction":
+    def __enter__(self) -> StoreTransaction:
         writer = self._writer
         next(writer.transactions_begun)
         writer._lock.acquire()
@@ -240,11 +240,11 @@ class GroupCommitWriter:
         self._syncer = threading.Thread(target=self._sync_batches, name="cosell-group-commit", daemon=True)
         self._syncer.start()
 
-    def unit(self, own_savepoint: bool = True) -> "_WriteUnit":
+    def unit(self, own_savepoint: bool = True) -> _WriteUnit:
         """`with writer.unit() as tx:` one write unit of the open batch (_WriteUnit)."""
         return _WriteUnit(self, own_savepoint)
 
-    def _schedule_commit(self, batch: "Batch") -> None:
+    def _schedule_commit(self, batch: Batch) -> None:
         """Under the lock, as the batch opens: who commits it, and when (class doc)."""
         loop = asyncio._get_running_loop()
         if loop is not None:
@@ -253,7 +253,7 @@ class GroupCommitWriter:
             batch.committed_by_syncer = True
             self._wake_syncer()
 
-    def _commit_soon(self, batch: "Batch") -> None:
+    def _commit_soon(self, batch: Batch) -> None:
         """Under the lock: the batch has as many units as the last one, so the clients writing now
         have probably all joined it; a lone client (one unit a batch) then never waits for the
         gathering time. On an event loop, once the loop has run what was ready."""
@@ -267,7 +267,7 @@ class GroupCommitWriter:
             self._syncer_idle = False
             self._work.set()
 
-    def _commit(self, batch: "Batch") -> None:
+    def _commit(self, batch: Batch) -> None:
         """Commits `batch` if it is still the open one, then fsyncs it here or hands it to the syncer
         (class doc)."""
         sync_here = False
@@ -301,7 +301,7 @@ class GroupCommitWriter:
         if error is not None or sync_here:
             batch.settle(error)
 
-    def _note_loop_activity(self, synced: list["Batch"]) -> None:
+    def _note_loop_activity(self, synced: list[Batch]) -> None:
         """After an fsync of batches a loop handed over: how many transactions began meanwhile? If
         fewer than half the batch's units, the loop had little else to do, and fsyncs its next
         batches itself (class doc)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from cosell.store.execution import Database
 from cosell.store.sqlite.connections import connect_sqlite
@@ -25,7 +25,7 @@ class SQLiteReaders:
         self._all: weakref.WeakSet = weakref.WeakSet()  # to close them and to trace them
         self.trace: Callable[[str], None] | None = None
 
-    def transaction(self) -> "_Reader":
+    def transaction(self) -> _Reader:
         """This thread's reader, a context manager for one read transaction (the object is reused:
         a read costs no generator and no new objects)."""
         reader = getattr(self._local, "reader", None)
@@ -47,14 +47,14 @@ class _Reader:
 
     __slots__ = ("connection", "transaction", "depth", "transactions_begun", "__weakref__")
 
-    def __init__(self, connection: sqlite3.Connection, transaction: "StoreTransaction",
+    def __init__(self, connection: sqlite3.Connection, transaction: StoreTransaction,
                  transactions_begun: Iterator[int]):
         self.connection = connection
         self.transaction = transaction
         self.depth = 0
         self.transactions_begun = transactions_begun
 
-    def __enter__(self) -> "StoreTransaction":
+    def __enter__(self) -> StoreTransaction:
         if not self.depth:
             next(self.transactions_begun)
             self.connection.execute("BEGIN")
