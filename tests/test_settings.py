@@ -58,3 +58,20 @@ def test_a_mistyped_mode_stops_the_server(tmp_path):
                           env={**os.environ, "COSELL_AUTH": "strikt"})
     assert done.returncode != 0
     assert "cosell serve: auth must be one of open, strict, not 'strikt'" in done.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[{"field": 1', "is not valid JSON"),
+    ('{"field": "Project.Title"}', "must hold a JSON list of rules"),
+    ('[{"field": "Project.Title", "decison": "Rejected"}]', "rule 1: needs field and decision"),
+    ('[{"field": "Project.Title", "decision": "Maybe"}]', "rule 1: decision must be Approved, Action Required or Rejected"),
+])
+def test_a_bad_review_rules_file_stops_the_server(tmp_path, content, message):
+    rules = tmp_path / "rules.json"
+    rules.write_text(content)
+    done = subprocess.run([sys.executable, "-m", "cosell.cli", "serve", "--port", str(free_port()), "--review", "auto",
+                           "--review-rules", str(rules), *database_args(Path(tmp_path) / "data")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"cosell serve: review rules file {rules}" in done.stderr and message in done.stderr
+    assert "Traceback" not in done.stderr

@@ -125,6 +125,7 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> None:
+    from cosell.domain.review import ReviewRulesError
     from cosell.protocol.model import ModelTooOld
     from cosell.quotas import QuotaFileError
     from cosell.server import create_app, run
@@ -142,9 +143,11 @@ def serve(args: argparse.Namespace) -> None:
         sys.exit(f"cosell serve: refusing to listen on {settings.host} with --auth open: anyone who can reach it "
                  "could use it. Use --auth strict (with `cosell accounts create`), or --allow-open-auth.")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every plugin it sets up; cosell.store says which revision the database is at.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         app = create_app(settings)
-    except (QuotaFileError, ModelTooOld, SchemaNotRecognised) as error:
+    except (QuotaFileError, ReviewRulesError, ModelTooOld, SchemaNotRecognised) as error:
         sys.exit(f"cosell serve: {error}")
     run(app, settings.host, settings.port, args.log_level)
 

@@ -48,12 +48,33 @@ class ReviewRule:
         return (self.equals is not None and text == self.equals) or (self.contains is not None and self.contains in text)
 
 
+class ReviewRulesError(ValueError):
+    """The review rules file cannot be used (`cosell serve` stops with this message)."""
+
+
 def load_rules(path: Path) -> tuple[ReviewRule, ...]:
-    rules = tuple(ReviewRule(**entry) for entry in json.loads(path.read_text()))
-    for rule in rules:
+    """The rules of a JSON file: a list of {field, decision, equals|contains|missing, comments?, reason?}."""
+    try:
+        entries = json.loads(path.read_text())
+    except OSError as error:
+        raise ReviewRulesError(f"review rules file {path} cannot be read: {error.strerror}") from None
+    except ValueError as error:
+        raise ReviewRulesError(f"review rules file {path} is not valid JSON: {error}") from None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ReviewRulesError(f"review rules file {path} must hold a JSON list of rules (objects)")
+    known = {name for name in ReviewRule.__dataclass_fields__}
+    rules = []
+    for number, entry in enumerate(entries, start=1):
+        unknown = sorted(set(entry) - known)
+        if unknown or "field" not in entry or "decision" not in entry:
+            raise ReviewRulesError(f"review rules file {path}, rule {number}: needs field and decision, and takes "
+                                   f"only {', '.join(sorted(known))}" + (f" (not {', '.join(unknown)})" if unknown else ""))
+        rule = ReviewRule(**entry)
         if rule.decision not in (APPROVED, ACTION_REQUIRED, REJECTED):
-            raise ValueError(f"review rule decision must be Approved, Action Required or Rejected, not {rule.decision!r}")
-    return rules
+            raise ReviewRulesError(f"review rules file {path}, rule {number}: decision must be Approved, Action "
+                                   f"Required or Rejected, not {rule.decision!r}")
+        rules.append(rule)
+    return tuple(rules)
 
 
 def decide(opportunity: dict, rules: tuple[ReviewRule, ...]) -> Decision:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from cosell.clock import Clock
 from cosell.control import reviewer
+from cosell.domain.review import load_rules
 from cosell.gateway import Gateway
 from cosell.jobs import JobRunner
 from cosell.server.admin import admin_routes
@@ -35,7 +36,9 @@ async def _unread_body(request: Request, reason: Exception) -> Response:
 
 def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
     """The server's ASGI app. Raises ModelTooOld when botocore's model lacks operations cosell knows, and
-    QuotaFileError when the quota file cannot be used."""
+    QuotaFileError or ReviewRulesError when the quota or review rules file cannot be used."""
+    if settings.review_rules is not None:
+        load_rules(settings.review_rules)  # ReviewRulesError now rather than at the first review
     store = store or Store(settings.resolved_database_url, settings.store)
     clock = Clock(store)
     gateway = Gateway(settings, store, clock)
