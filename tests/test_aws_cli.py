@@ -50,3 +50,31 @@ def test_cli_shows_the_validation_error(server, tmp_path):
     assert result.returncode != 0
     assert "ValidationException" in result.stderr
     assert "United States postal code must be in 99999 OR 99999-9999 format" in result.stderr
+
+
+def test_cli_accepts_an_aws_referral(server, tmp_path):
+    """An invitation flow through the AWS CLI: the referral `cosell aws refer` sends to the default account,
+    listed, read and accepted with `aws partnercentral-selling`."""
+    referral = subprocess.run([sys.executable, "-m", "cosell.cli", "aws", "refer", "--endpoint-url", server.url],
+                              capture_output=True, text=True, timeout=60)
+    assert referral.returncode == 0, referral.stderr
+    invitation_id = json.loads(referral.stdout)["InvitationId"]
+
+    listed = aws(server, "list-engagement-invitations", "--catalog", "Sandbox", "--participant-type", "RECEIVER",
+                 "--status", "PENDING", tmp_path=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert invitation_id in [s["Id"] for s in json.loads(listed.stdout)["EngagementInvitationSummaries"]]
+    got = aws(server, "get-engagement-invitation", "--catalog", "Sandbox", "--identifier", invitation_id, tmp_path=tmp_path)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["SenderCompanyName"] == "AWS"
+
+    task = aws(server, "start-engagement-by-accepting-invitation-task", "--catalog", "Sandbox", "--identifier",
+               invitation_id, tmp_path=tmp_path)  # the CLI fills the ClientToken, as boto3 does
+    assert task.returncode == 0, task.stderr
+    opportunity_id = json.loads(task.stdout)["OpportunityId"]
+    opportunity = aws(server, "get-opportunity", "--catalog", "Sandbox", "--identifier", opportunity_id, tmp_path=tmp_path)
+    assert json.loads(opportunity.stdout)["LifeCycle"]["ReviewStatus"] == "Approved"
+
+    again = aws(server, "reject-engagement-invitation", "--catalog", "Sandbox", "--identifier", invitation_id,
+                tmp_path=tmp_path)
+    assert again.returncode != 0 and "ConflictException" in again.stderr

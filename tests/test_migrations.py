@@ -32,7 +32,7 @@ from cosell.settings import Settings
 from cosell.store import Store, migrations
 from cosell.store.metadata import metadata, sortable
 from cosell.store.store import database_engine
-from opportunity_requests import minimal
+from opportunity_requests import minimal, submittable
 
 pytestmark = pytest.mark.backend
 
@@ -113,11 +113,17 @@ def seed_with_todays_code(tmp_path: Path, target_url: str) -> dict:
         request = minimal(ClientToken="migration-client-token")
         created = client.create_opportunity(**request)
         shown = client.get_opportunity(Catalog="Sandbox", Identifier=created["Id"])
+        submitted = submittable()
+        submitted["Project"]["OtherSolutionDescription"] = "The partner's own data platform"
+        task = client.start_engagement_from_opportunity_task(
+            Catalog="Sandbox", Identifier=client.create_opportunity(**submitted)["Id"],
+            AwsSubmission={"InvolvementType": "Co-Sell"})
     finally:
         store.close()
     copy_rows(scratch_url, target_url)
     shown.pop("ResponseMetadata")
-    return {"key": key, "solution": solution, "request": request, "id": created["Id"], "shown": shown}
+    return {"key": key, "solution": solution, "request": request, "id": created["Id"], "shown": shown,
+            "task": task["TaskId"]}
 
 
 def assert_nothing_lost_and_new_tables_work(data_dir: Path, seeded: dict) -> None:
@@ -133,6 +139,10 @@ def assert_nothing_lost_and_new_tables_work(data_dir: Path, seeded: dict) -> Non
         assert seeded["solution"]["Name"] in names
         assert client.create_opportunity(**seeded["request"])["Id"] == seeded["id"]  # the ClientToken remembered
         assert client.create_opportunity(**minimal())["Id"] != seeded["id"]  # the id counter too
+        # A submission task of before 0003 is one of the three kinds of task now (its ARN's kind).
+        [task] = client.list_engagement_from_opportunity_tasks(Catalog="Sandbox")["TaskSummaries"]
+        assert (task["TaskId"], task["TaskStatus"]) == (seeded["task"], "COMPLETE")
+        assert client.list_engagement_by_accepting_invitation_tasks(Catalog="Sandbox")["TaskSummaries"] == []
         wrong_secret = boto3_client(live.url, key.access_key_id, "not-the-secret-" + "x" * 25)
         with pytest.raises(ClientError) as refused:
             wrong_secret.list_solutions(Catalog="Sandbox")
@@ -184,7 +194,7 @@ def test_a_database_made_between_the_reshape_and_migrations_is_stamped_0002(tmp_
             assert tx.clock.get() == (0, 86_400_000)
     finally:
         store.close()
-    assert revision_of(url) == "0002"
+    assert revision_of(url) == migrations.HEAD_REVISION  # stamped 0002, then upgraded from there
 
 
 def test_cosell_db_upgrade_and_current(tmp_path):

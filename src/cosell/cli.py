@@ -4,6 +4,9 @@
     cosell review approve|reject|action-required|start-review <OpportunityId> [--catalog Sandbox] ...
     cosell solutions add --name N --category C [--status Active] [--catalog Sandbox]
     cosell db upgrade|current [--data DIR] [--database-url URL]
+    cosell accounts create NAME [--website URL] | connect ACCOUNT_A ACCOUNT_B | list | revoke KEY
+    cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
+    cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
 """
 
 from __future__ import annotations
@@ -50,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="seconds before the auto reviewer takes each step (default 5, env COSELL_REVIEW_DELAY)")
     serve.add_argument("--review-rules",
                        help="JSON file of rules that make the auto reviewer ask for action or reject (env COSELL_REVIEW_RULES)")
+    serve.add_argument("--referral-delay", dest="referral_delay_seconds", type=float,
+                       help="seconds before a Sandbox CreateOpportunity with Origin \"AWS Referral\" becomes AWS's "
+                            "invitation (default 5, as observed; 0 allowed; env COSELL_REFERRAL_DELAY)")
+    serve.add_argument("--invited-review", choices=["approved", "inherit"],
+                       help="review status of an invited partner's new opportunity: approved at once (observed, "
+                            "default) or inherit: Submitted until the inviting partner's is Approved (documented; "
+                            "env COSELL_INVITED_REVIEW)")
     serve.add_argument("--auth", choices=["open", "strict"],
                        help="open: no signature check, one default account (default); strict: SigV4 verified (env COSELL_AUTH)")
     serve.add_argument("--allow-open-auth", action="store_true", default=None,
@@ -83,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--catalogs", default="Sandbox,AWS", help="catalogs the key may use (default Sandbox,AWS)")
     create.add_argument("--read-only", action="store_true", help="the key may only call Get*/List* operations")
+    create.add_argument("--website", help="the company's website, as engagement members and invitations show it")
+    connect = account_commands.add_parser("connect", help="connect two partner accounts, so that they may invite "
+                                                          "each other into engagements")
+    connect.add_argument("account_id", type=_account_id)
+    connect.add_argument("partner_id", type=_account_id)
     account_commands.add_parser("list", help="accounts and their keys (never the secrets)")
     revoke = account_commands.add_parser("revoke", help="revoke an access key")
     revoke.add_argument("access_key_id")
@@ -97,6 +112,31 @@ def _parser() -> argparse.ArgumentParser:
     for command in database_commands.choices.values():
         command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
         command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+
+    clock = commands.add_parser("clock", help="cosell's clock on a running server: what every write and timer follows")
+    clock_commands = clock.add_subparsers(dest="clock_command", required=True)
+    clock_commands.add_parser("show", help="cosell's time, the wall clock's, and how they relate")
+    advance = clock_commands.add_parser("advance", help="move the clock ahead, e.g. 15d, 1d12h, 90m, 30s (or back: -2h)")
+    advance.add_argument("duration")
+    clock_set = clock_commands.add_parser("set", help="set the clock to a time, e.g. 2027-01-01T00:00:00Z")
+    clock_set.add_argument("instant")
+    clock_set.add_argument("--frozen", action="store_true", help="and stop it there")
+    clock_commands.add_parser("freeze", help="stop the clock where it is (it moves only when advanced or set)")
+    clock_commands.add_parser("reset", help="back to the wall clock")
+    for command in clock_commands.choices.values():
+        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+
+    aws = commands.add_parser("aws", help="play AWS on a running server: referrals and leads")
+    aws_commands = aws.add_subparsers(dest="aws_command", required=True)
+    refer = aws_commands.add_parser("refer", help="AWS refers an opportunity to a partner: an OpportunityInvitation")
+    refer.add_argument("--from-file", help="a CreateOpportunity body (JSON) for AWS's opportunity; default: a realistic one")
+    lead = aws_commands.add_parser("lead", help="AWS shares a lead with a partner: an engagement with a Lead context "
+                                                "and a LeadInvitation")
+    lead.add_argument("--from-file", help="a Lead context (JSON: Customer, Interactions...); default: a realistic one")
+    for command in (refer, lead):
+        command.add_argument("--account-id", type=_account_id, help="the partner (default: the server's default account)")
+        command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
+        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
 
     faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
     fault_commands = faults.add_subparsers(dest="faults_command", required=True)
@@ -135,6 +175,8 @@ def serve(args: argparse.Namespace) -> None:
         settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir,
                                      database_url=args.database_url, account_id=args.account_id, review=args.review,
                                      review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
+                                     referral_delay_seconds=args.referral_delay_seconds,
+                                     invited_review=args.invited_review,
                                      auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
                                      quotas=args.quotas)
     except ValueError as error:
@@ -163,14 +205,23 @@ def accounts(args: argparse.Namespace) -> int:
         if args.accounts_command == "create":
             catalogs = tuple(c.strip() for c in args.catalogs.split(",") if c.strip())
             try:
-                key = account_admin.create_account(store, args.name, catalogs, args.read_only, utc_now())
+                key = account_admin.create_account(store, args.name, catalogs, args.read_only, utc_now(),
+                                                   website_url=args.website)
             except ValueError as error:
                 print(f"cosell accounts create: {error}", file=sys.stderr)
                 return 2
-            print(json.dumps({"AccountId": key.account_id, "Name": args.name, "AccessKeyId": key.access_key_id,
+            print(json.dumps({"AccountId": key.account_id, "Name": args.name, "WebsiteUrl": args.website,
+                              "AccessKeyId": key.access_key_id,
                               "SecretAccessKey": key.secret_access_key, "Catalogs": list(key.catalogs),
                               "ReadOnly": key.read_only}, indent=2))
             print("The secret access key is shown only now; keep it.", file=sys.stderr)
+        elif args.accounts_command == "connect":
+            try:
+                account_admin.connect(store, args.account_id, args.partner_id, utc_now())
+            except ValueError as error:
+                print(f"cosell accounts connect: {error}", file=sys.stderr)
+                return 2
+            print(f"connected {args.account_id} and {args.partner_id}")
         elif args.accounts_command == "list":
             print(json.dumps(account_admin.list_accounts(store), indent=2))
         elif args.accounts_command == "revoke":
@@ -206,6 +257,22 @@ def database(args: argparse.Namespace) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def aws(args: argparse.Namespace) -> int:
+    document = None
+    if args.from_file:
+        try:
+            with open(args.from_file, encoding="utf-8") as file:
+                document = json.load(file)
+        except (OSError, ValueError) as error:
+            print(f"cosell aws {args.aws_command}: cannot read {args.from_file}: {error}", file=sys.stderr)
+            return 2
+    if args.aws_command == "refer":
+        return _post(args.endpoint_url, "/_cosell/aws/referrals",
+                     {"AccountId": args.account_id, "Catalog": args.catalog, "Opportunity": document})
+    return _post(args.endpoint_url, "/_cosell/aws/leads",
+                 {"AccountId": args.account_id, "Catalog": args.catalog, "Lead": document})
 
 
 def _post(endpoint: str, path: str, body: dict) -> int:
@@ -248,6 +315,12 @@ def main(argv: list[str] | None = None) -> None:
         if args.faults_command == "set":
             body.update(Error=args.error, Rate=args.rate, LatencyMs=args.latency_ms, DropResponse=args.drop_response)
         sys.exit(_post(args.endpoint_url, "/_cosell/faults", body))
+    elif args.command == "clock":
+        body = {"Action": args.clock_command, "By": getattr(args, "duration", None), "To": getattr(args, "instant", None),
+                "Frozen": getattr(args, "frozen", None)}
+        sys.exit(_post(args.endpoint_url, "/_cosell/clock", body))
+    elif args.command == "aws":
+        sys.exit(aws(args))
     elif args.command == "solutions":
         sys.exit(_post(args.endpoint_url, "/_cosell/solutions", {
             "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status,

@@ -10,6 +10,7 @@ window, quota windows, time-outs) reads `utc_now` instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -98,3 +99,20 @@ class Clock:
     def _apply(self, offset_ms: int, frozen_ms: int | None) -> None:
         self._setting = (dt.timedelta(milliseconds=offset_ms), None if frozen_ms is None else from_ms(frozen_ms))
         self._read_at = time.monotonic()
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(w|d|h|ms|m|s)")
+_UNITS = {"w": dt.timedelta(weeks=1), "d": dt.timedelta(days=1), "h": dt.timedelta(hours=1),
+          "m": dt.timedelta(minutes=1), "s": dt.timedelta(seconds=1), "ms": dt.timedelta(milliseconds=1)}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """`15d`, `1d12h`, `90m`, `-2h`, `30s`, `250ms` (weeks, days, hours, minutes, seconds, milliseconds);
+    ValueError otherwise."""
+    body = text.strip()
+    sign = -1 if body.startswith("-") else 1
+    body = body.lstrip("+-")
+    parts = _DURATION_PART.findall(body)
+    if not body or "".join(number + unit for number, unit in parts) != body:
+        raise ValueError(f"not a duration: {text!r} (examples: 15d, 1d12h, 90m, 30s)")
+    return sign * sum((float(number) * _UNITS[unit] for number, unit in parts), dt.timedelta(0))

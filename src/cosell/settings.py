@@ -28,6 +28,15 @@ class ReviewMode(StrEnum):
     AUTO = "auto"
 
 
+class InvitedReview(StrEnum):
+    """The review status of the opportunity an invited partner gets by accepting a partner's invitation:
+    Approved at once, as observed (`approved`, engagements.md §8-6), or Submitted until the inviting
+    partner's opportunity is Approved, as DG-mp documents (`inherit`)."""
+
+    APPROVED = "approved"
+    INHERIT = "inherit"
+
+
 @dataclass(frozen=True)
 class StoreTuning:
     """The store's tunables (the defaults are the measured best: bench/README.md)."""
@@ -79,6 +88,10 @@ class Settings:
     review: ReviewMode = ReviewMode.MANUAL
     review_delay_seconds: float = 5.0
     review_rules: Path | None = None
+    invited_review: InvitedReview = InvitedReview.APPROVED
+    # A Sandbox CreateOpportunity with Origin "AWS Referral" becomes AWS's invitation this long after
+    # (observed ~5 s, engagements.md §0.7).
+    referral_delay_seconds: float = 5.0
     # Request bodies: at most this many bytes, arriving within this time; an oversized body of at most
     # drain factor x limit bytes is read and thrown away, so the client reads the 413 (server/body.py).
     max_body_bytes: int = 1024 * 1024
@@ -90,6 +103,7 @@ class Settings:
         set_ = object.__setattr__  # frozen: normalized values are set once, here
         set_(self, "auth", _choice(AuthMode, "auth", self.auth))
         set_(self, "review", _choice(ReviewMode, "review", self.review))
+        set_(self, "invited_review", _choice(InvitedReview, "invited_review", self.invited_review))
         set_(self, "data_dir", Path(self.data_dir))
         if self.review_rules is not None:
             set_(self, "review_rules", Path(self.review_rules))
@@ -99,7 +113,7 @@ class Settings:
             raise ValueError(f"port must be from 0 to 65535, not {self.port}")
         if not self.quotas or (self.quotas not in QUOTA_CHOICES and self.quotas.strip() != self.quotas):
             raise ValueError(f"quotas must be off, aws or the path of a quota file, not {self.quotas!r}")
-        for name in ("review_delay_seconds", "body_timeout_seconds"):
+        for name in ("review_delay_seconds", "referral_delay_seconds", "body_timeout_seconds"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be a number of seconds, 0 or more, not {getattr(self, name)!r}")
         if self.max_body_bytes < 1 or self.body_drain_factor < 1:
@@ -147,6 +161,8 @@ _ENVIRONMENT = (
     ("review", "COSELL_REVIEW", str),
     ("review_delay_seconds", "COSELL_REVIEW_DELAY", float),
     ("review_rules", "COSELL_REVIEW_RULES", Path),
+    ("invited_review", "COSELL_INVITED_REVIEW", str),
+    ("referral_delay_seconds", "COSELL_REFERRAL_DELAY", float),
     ("max_body_bytes", "COSELL_MAX_BODY_BYTES", int),
     ("body_timeout_seconds", "COSELL_BODY_TIMEOUT", float),
 )

@@ -8,7 +8,7 @@ import datetime as dt
 
 from cosell.domain import lifecycle
 from cosell.domain.opportunity import next_modified
-from cosell.operations import access
+from cosell.operations import access, engagement_records
 from cosell.operations.opportunity_versions import save
 from cosell.protocol.errors import NotFoundError, ValidationError
 
@@ -26,4 +26,6 @@ def review_opportunity(tx, account_id: str, catalog: str, identifier: str, decis
     violations = lifecycle.review_violations(stored["LifeCycle"]["ReviewStatus"], decision)
     if violations:
         raise ValidationError.from_violations(violations)
-    return save(tx, account_id, stored, lifecycle.reviewed(stored, decision, comments, reason), next_modified(stored, now))
+    saved = save(tx, account_id, stored, lifecycle.reviewed(stored, decision, comments, reason), next_modified(stored, now))
+    engagement_records.aws_reviewed(tx, catalog, saved, now)
+    return saved

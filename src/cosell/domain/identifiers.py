@@ -4,6 +4,9 @@ import secrets
 
 REGION = "us-east-1"
 ARN_NAMESPACE = "partnercentral"  # the IAM/ARN namespace, not the signing name (reference §1.1)
+# AWS takes part in engagements as the pseudo-account "aws": CreatedBy, SenderAwsAccountId, members
+# (engagements.md §0.1, observed). The model's AwsAccount pattern ([0-9]{12}|\w{1,12}) admits it.
+AWS_ACCOUNT = "aws"
 
 
 def opportunity_id(number: int) -> str:
@@ -23,9 +26,58 @@ def random_identifier(prefix: str, length: int) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-def task_arn(catalog: str, task_id: str) -> str:
-    # Task ARNs carry no account (observed: arn:aws:partnercentral:us-east-1::catalog/Sandbox/...).
-    return f"arn:aws:{ARN_NAMESPACE}:{REGION}::catalog/{catalog}/engagement-from-opportunity-task/{task_id}"
+def _without_account(catalog: str, resource: str) -> str:
+    """Engagement, invitation and task ARNs carry no account (observed: arn:aws:partnercentral:us-east-1::
+    catalog/Sandbox/...; the model's invitation ARN pattern says otherwise and is contradicted by every
+    response, engagements.md §8-1)."""
+    return f"arn:aws:{ARN_NAMESPACE}:{REGION}::catalog/{catalog}/{resource}"
+
+
+# The three engagement tasks, by the resource type their ARNs name (engagements.md §3).
+ENGAGEMENT_FROM_OPPORTUNITY_TASK = "engagement-from-opportunity-task"
+ENGAGEMENT_BY_ACCEPTING_INVITATION_TASK = "engagement-by-accepting-invitation-task"
+OPPORTUNITY_FROM_ENGAGEMENT_TASK = "opportunity-from-engagement-task"
+
+
+def task_arn(catalog: str, task_id: str, kind: str = ENGAGEMENT_FROM_OPPORTUNITY_TASK) -> str:
+    return _without_account(catalog, f"{kind}/{task_id}")
+
+
+def task_id() -> str:
+    return random_identifier("task-", 13)
+
+
+def resource_snapshot_job_id() -> str:
+    return random_identifier("job-", 13)
+
+
+def engagement_id() -> str:
+    return random_identifier("eng-", 14)
+
+
+def engagement_arn(catalog: str, identifier: str) -> str:
+    return _without_account(catalog, f"engagement/{identifier}")
+
+
+def invitation_id() -> str:
+    return random_identifier("engi-", 13)
+
+
+def invitation_arn(catalog: str, identifier: str) -> str:
+    return _without_account(catalog, f"engagement-invitation/{identifier}")
+
+
+def identified(identifier: str, catalog: str, resource: str) -> str | None:
+    """The id an `...ArnOrIdentifier` member names: the id itself, or the last part of an ARN of
+    `resource` in this catalog (None: an ARN of something else, or of another catalog)."""
+    if not identifier.startswith("arn:"):
+        return identifier
+    parts = identifier.split(":", 5)
+    path = parts[5].split("/") if len(parts) == 6 else []
+    if (parts[:5] == ["arn", "aws", ARN_NAMESPACE, REGION, ""] and len(path) == 4
+            and path[:3] == ["catalog", catalog, resource]):
+        return path[3]
+    return None
 
 
 def solution_id(number: int) -> str:

@@ -1,9 +1,9 @@
 """Who may see and act on a record: the one place handlers ask, instead of comparing account ids.
 
-A caller is a partner account (12 digits) or AWS, the pseudo-account `aws` (domain/parties.py), which
+A caller is a partner account (12 digits) or AWS, the pseudo-account `aws` (domain/identifiers.py), which
 acts through cosell's own controls, never the AWS wire. Each kind of record says how it is found for a
-caller: an opportunity by its owner; an engagement (to come) by its members, AWS among them when it
-takes part; an invitation by its sender and its receiver. The finder is registered beside the kind's
+caller: an opportunity by its owner; an engagement by its members, AWS among them when it takes part;
+an invitation by its sender and its receiver. The finder is registered beside the kind's
 operations (`@finder("Opportunity")`) and asks its repository for the records that caller may see,
 so a membership table joins there, not here.
 

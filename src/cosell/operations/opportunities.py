@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cosell.control import reviewer
+from cosell.control import aws, reviewer
 from cosell.domain import lifecycle, opportunity_rules
 from cosell.domain.associations import solution_like
-from cosell.domain.identifiers import opportunity_arn, opportunity_id
+from cosell.domain.identifiers import AWS_ACCOUNT, opportunity_arn, opportunity_id
 from cosell.domain.opportunity import last_modified, new_opportunity, next_modified, updated_opportunity
 from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.violations import Violation
-from cosell.operations import access, arns
+from cosell.operations import access, arns, engagement_records
 from cosell.operations.context import Context, Response
 from cosell.operations.idempotency import answer_once, remembered_answer, request_fingerprint
 from cosell.operations.opportunity_versions import save
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
 
 OPPORTUNITY = "Opportunity"
+AWS_REFERRAL = "AWS Referral"
 
 
 @access.finder(OPPORTUNITY)
@@ -78,7 +79,15 @@ def create_opportunity(ctx: Context, request: CreateOpportunityRequestTypeDef) -
         remember(answer)  # the first write; raises, having written nothing, when the token has an answer
         opportunity = new_opportunity(request, opportunity_id=new_id, arn=opportunity_arn(ctx.account_id, catalog, new_id),
                                       account_id=ctx.account_id, now=now)
-        tx.opportunities.insert(ctx.account_id, opportunity, ctx.now, ctx.now)
+        if catalog == SANDBOX_CATALOG and request.get("Origin") == AWS_REFERRAL:
+            # The Sandbox's simulated AWS referral (DG-sbx): the opportunity is AWS's, invisible to the
+            # caller until it accepts the invitation that follows (control/aws.py). Choice: whether the
+            # real Sandbox shows it before acceptance is not recorded; an AWS opportunity is not the
+            # partner's to read, and the accepted one keeps this one's CreatedDate and fields (observed).
+            tx.opportunities.insert(AWS_ACCOUNT, opportunity, ctx.now, ctx.now)
+            aws.referral_requested(tx, ctx.settings, catalog, new_id, ctx.account_id, ctx.now)
+        else:
+            tx.opportunities.insert(ctx.account_id, opportunity, ctx.now, ctx.now)
         if request.get("Tags"):
             tx.tags.put(opportunity["Arn"], request["Tags"])
         return answer
@@ -153,6 +162,8 @@ def update_opportunity(ctx: Context, request: UpdateOpportunityRequestTypeDef) -
         if parent != (stored.get("Project") or {}).get("RelatedOpportunityIdentifier"):
             _check_parent(tx, ctx, catalog, parent)
         saved = save(tx, ctx.account_id, stored, updated, when)
+        if decision is not None:
+            engagement_records.aws_reviewed(tx, catalog, saved, ctx.now)
         if resubmitted:
             reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, identifier, ctx.now)
     return {"Id": identifier, "LastModifiedDate": saved["LastModifiedDate"]}

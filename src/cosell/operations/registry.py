@@ -26,12 +26,6 @@ H = TypeVar("H", bound=Handler)
 # is registered with @operation and taken off this list.
 NOT_YET_IMPLEMENTED: dict[str, frozenset[str]] = {
     PARTNER_CENTRAL_SELLING: frozenset({
-        # Engagements, invitations, leads (issue: the inbound half of co-sell)
-        "AcceptEngagementInvitation", "CreateEngagement", "CreateEngagementContext", "CreateEngagementInvitation",
-        "GetEngagement", "GetEngagementInvitation", "ListEngagementByAcceptingInvitationTasks",
-        "ListEngagementInvitations", "ListEngagementMembers", "ListEngagementResourceAssociations",
-        "ListEngagements", "ListOpportunityFromEngagementTasks", "RejectEngagementInvitation",
-        "StartEngagementByAcceptingInvitationTask", "StartOpportunityFromEngagementTask", "UpdateEngagementContext",
         # Snapshots, selling-system settings, engagement search, groups, prospecting
         "CreateResourceSnapshot", "CreateResourceSnapshotJob", "DeleteResourceSnapshotJob", "GetResourceSnapshot",
         "GetResourceSnapshotJob", "GetSellingSystemSettings", "ListEngagementGroups", "ListResourceSnapshotJobs",

@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING
 from cosell.control import reviewer
 from cosell.domain import lifecycle
 from cosell.domain.associations import solution_like
-from cosell.domain.identifiers import random_identifier, task_arn
+from cosell.domain.engagement import (
+    CUSTOMER_PROJECT,
+    OPPORTUNITY_INVITATION,
+    context_types,
+    customer_project_context,
+    invitation_payload_from_opportunity,
+)
+from cosell.domain.identifiers import AWS_ACCOUNT, ENGAGEMENT_FROM_OPPORTUNITY_TASK, resource_snapshot_job_id
 from cosell.domain.opportunity import next_modified
 from cosell.domain.violations import Violation
-from cosell.operations import access
+from cosell.operations import access, engagement_records
 from cosell.operations.context import Context, Response
 from cosell.operations.idempotency import answer_once
 from cosell.operations.opportunities import OPPORTUNITY
@@ -20,7 +27,6 @@ from cosell.operations.paging import list_page
 from cosell.operations.registry import operation
 from cosell.protocol.errors import ConflictError, NotFoundError, ValidationError
 from cosell.store.engagement_tasks import ENGAGEMENT_FROM_OPPORTUNITY_TASK_LIST
-from cosell.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_partnercentral_selling.type_defs import (
@@ -31,6 +37,8 @@ if TYPE_CHECKING:
     )
 
 START_TASK = "StartEngagementFromOpportunityTask"
+# What a submission asks of AWS, among the model's ReceiverResponsibilities.
+CO_SELL_FACILITATOR = "Co-Sell Facilitator"
 
 
 def _submitted(opportunity: dict, involvement_type: str, visibility: str, engagement_id: str | None) -> dict:
@@ -40,6 +48,38 @@ def _submitted(opportunity: dict, involvement_type: str, visibility: str, engage
 
 def _missing_fields_message(violations) -> str:
     return "The opportunity cannot be submitted: " + "; ".join(v.message for v in violations)
+
+
+def _engagement_of(tx, ctx: Context, opportunity: dict) -> dict:
+    """The opportunity's engagement: the one it already belongs to (a lead's engagement is reused,
+    observed), else a new one titled and described by the opportunity, with its CustomerProject context
+    ("CreateEngagement (if it doesn't exist)", model)."""
+    catalog = opportunity["Catalog"]
+    existing = engagement_records.engagement_of_opportunity(tx, catalog, opportunity["Id"])
+    if existing is not None:
+        return tx.engagements.get(catalog, existing)
+    project = opportunity.get("Project") or {}
+    engagement = engagement_records.create_engagement(
+        tx, catalog, ctx.account_id, (project.get("Title") or "")[:40] or None,
+        (project.get("CustomerBusinessProblem") or "")[:255] or None, [customer_project_context(opportunity)], ctx.now)
+    engagement_records.associate(tx, catalog, engagement["Id"], opportunity["Id"], ctx.account_id, ctx.now)
+    return engagement
+
+
+def _invitation_to_aws(tx, ctx: Context, engagement: dict, opportunity: dict) -> str:
+    """The engagement's invitation to AWS: a new one unless AWS is invited already or accepted
+    ("CreateEngagementInvitation (if not already invited/accepted)", model)."""
+    catalog = opportunity["Catalog"]
+    existing = engagement_records.pending_or_accepted_to(tx, catalog, engagement["Id"], AWS_ACCOUNT, ctx.now)
+    if existing is not None:
+        return existing["Id"]
+    contacts = [{key: member[key] for key in ("Email", "FirstName", "LastName", "BusinessTitle", "Phone") if member.get(key)}
+                for member in opportunity.get("OpportunityTeam") or []][:3]
+    payload = {OPPORTUNITY_INVITATION: invitation_payload_from_opportunity(opportunity, contacts, [CO_SELL_FACILITATOR])}
+    invitation = engagement_records.invite(
+        tx, catalog, engagement, ctx.account_id, AWS_ACCOUNT,
+        f"Opportunity {opportunity['Id']} is submitted to AWS for co-selling.", payload, ctx.now)
+    return invitation["Id"]
 
 
 @operation(START_TASK)
@@ -53,26 +93,25 @@ def start_engagement_from_opportunity_task(ctx: Context, request: StartEngagemen
         status = stored["LifeCycle"]["ReviewStatus"]
         if status != lifecycle.PENDING_SUBMISSION:
             raise ConflictError(f"Opportunity {stored['Id']} has already been submitted (review status {status}).")
-        task_id = random_identifier("task-", 13)
-        task = {
-            "TaskId": task_id,
-            "TaskArn": task_arn(catalog, task_id),
-            "StartTime": format_timestamp(ctx.now),
-            "OpportunityId": stored["Id"],
-        }
+        task = engagement_records.new_task(catalog, ENGAGEMENT_FROM_OPPORTUNITY_TASK, ctx.now, OpportunityId=stored["Id"])
         violations = lifecycle.submission_violations(stored, solution_like(stored["RelatedEntityIdentifiers"]), involvement)
         if violations:
             task.update(TaskStatus="FAILED", ReasonCode="OpportunitySubmissionFailed",
                         Message=_missing_fields_message(violations))
         else:
-            task.update(TaskStatus="COMPLETE",
-                        EngagementId=random_identifier("eng-", 14),
-                        EngagementInvitationId=random_identifier("engi-", 13),
-                        ResourceSnapshotJobId=random_identifier("job-", 13))
-            save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
-                 next_modified(stored, ctx.now))
-            reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, stored["Id"], ctx.now)
-        tx.engagement_tasks.insert(ctx.account_id, catalog, task, ctx.now)
+            engagement = _engagement_of(tx, ctx, stored)
+            if CUSTOMER_PROJECT not in context_types(engagement):
+                task.update(TaskStatus="FAILED", ReasonCode="EngagementValidationFailed",
+                            Message=f"Engagement {engagement['Id']} has no CustomerProject context: \"The engagement "
+                                    "must have a CustomerProject context before submission\".")
+            else:
+                invitation = _invitation_to_aws(tx, ctx, engagement, stored)
+                task.update(TaskStatus="COMPLETE", EngagementId=engagement["Id"], EngagementInvitationId=invitation,
+                            ResourceSnapshotJobId=resource_snapshot_job_id())
+                save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
+                     next_modified(stored, ctx.now))
+                reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, stored["Id"], ctx.now)
+        tx.engagement_tasks.insert(ctx.account_id, catalog, ENGAGEMENT_FROM_OPPORTUNITY_TASK, task, ctx.now)
         remember(task)
         return task
 

@@ -92,6 +92,10 @@ class AccessDeniedError(ServiceError):
     code = "AccessDeniedException"
 
 
+class ServiceQuotaExceededError(ServiceError):
+    code = "ServiceQuotaExceededException"
+
+
 class ThrottlingError(ServiceError):
     code = "ThrottlingException"
 

@@ -19,13 +19,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cosell.control import aws
+from cosell.control.accounts import connect
+from cosell.control.clock import change_clock
+from cosell.control.clock import shown as shown_clock
 from cosell.control.review import REVIEW_ACTIONS, review_opportunity
 from cosell.control.solutions import add_solution
 from cosell.gateway import Gateway, RawResponse
 from cosell.operations.registry import NOT_YET_IMPLEMENTED
 from cosell.protocol import awsjson
 from cosell.protocol.errors import AccessDeniedError, FieldError, ServiceError, ValidationError
-from cosell.protocol.facts import CATALOGS
+from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enum_values, service
 from cosell.server.body import BodyReader, error_response, request_headers
 from cosell.settings import AuthMode, Settings
@@ -107,6 +111,38 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
     def faults(_account_id: str, body: dict) -> dict:
         return gateway.faults.configure(body, gateway.clock.now())
 
+    def clock(_account_id: str, body: dict) -> dict:
+        """{Action: show|advance|set|freeze|reset, By?, To?, Frozen?} → the clock afterwards."""
+        return change_clock(gateway.clock, body)
+
+    async def show_clock(_request: Request) -> Response:
+        return JSONResponse(shown_clock(gateway.clock))
+
+    def _json_object(body: dict, name: str) -> dict | None:
+        value = body.get(name)
+        if value is not None and not isinstance(value, dict):
+            _refuse(name, "INVALID_VALUE", f"{name} must be a JSON object.")
+        return value
+
+    def referral(account_id: str, body: dict) -> dict:
+        """{AccountId, Catalog?, Opportunity?: a CreateOpportunity body} → AWS's invitation to the account."""
+        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
+        return aws.create_referral(store, account_id, catalog, _json_object(body, "Opportunity"), gateway.clock.now())
+
+    def lead(account_id: str, body: dict) -> dict:
+        """{AccountId, Catalog?, Lead?: a Lead context} → AWS's lead engagement and its invitation."""
+        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
+        return aws.create_lead(store, account_id, catalog, _json_object(body, "Lead"), gateway.clock.now())
+
+    def connection(account_id: str, body: dict) -> dict:
+        """{AccountId, PartnerAccountId} → the two accounts are connected partners."""
+        partner = target_account({"AccountId": required(body, "PartnerAccountId")}, settings.account_id)
+        try:
+            connect(store, account_id, partner, gateway.clock.now())
+        except ValueError as error:
+            _refuse("PartnerAccountId", "INVALID_VALUE", str(error))
+        return {"AccountId": account_id, "PartnerAccountId": partner, "Connected": True}
+
     async def health(_request: Request) -> Response:
         """200 once the server is ready, with the model it serves: botocore's version, the model's
         operations, and how many cosell implements."""
@@ -122,4 +158,9 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/solutions", endpoint(solutions), methods=["POST"]),
         Route("/_cosell/review", endpoint(review), methods=["POST"]),
         Route("/_cosell/faults", endpoint(faults), methods=["POST"]),
+        Route("/_cosell/clock", show_clock, methods=["GET"]),
+        Route("/_cosell/clock", endpoint(clock), methods=["POST"]),
+        Route("/_cosell/aws/referrals", endpoint(referral), methods=["POST"]),
+        Route("/_cosell/aws/leads", endpoint(lead), methods=["POST"]),
+        Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
     ]

@@ -12,7 +12,7 @@ from cosell.store.execution import Query
 from cosell.store.metadata import metadata, sortable
 from cosell.store.pager import Between, ListDeclaration, OneOf
 from cosell.store.transaction import repository
-from cosell.timestamps import from_ms, to_ms
+from cosell.timestamps import from_ms, parse_stored, to_ms
 
 opportunities = Table(
     "opportunities",
@@ -54,6 +54,11 @@ _REPLACE = Query(update(opportunities)
                  .values({column: bindparam(column) for column in
                           ("last_modified_ms", "stage", "review_status", "company_name", "target_close_date",
                            "document")}))
+_TRANSFER = Query(update(opportunities)
+                  .where(*_KEY, opportunities.c.last_modified_ms == bindparam("expected_ms"))
+                  .values({column: bindparam(column) for column in
+                           ("account_id", "last_modified_ms", "stage", "review_status", "company_name",
+                            "target_close_date", "document")}))
 _GET = Query(select(opportunities.c.document).where(*_KEY))
 _EXISTS = Query(select(opportunities.c.id).where(*_KEY))
 # FOR UPDATE where rows can be locked (SQLite has no such clause: its writers take turns anyway).
@@ -106,6 +111,17 @@ class OpportunityRepository:
         cursor = self._db.execute(_REPLACE, {
             **_key(owner, opportunity["Catalog"], opportunity["Id"]),
             "expected_ms": to_ms(expected_last_modified),
+            "last_modified_ms": to_ms(last_modified),
+            **indexed_columns(opportunity),
+        })
+        return cursor.rowcount == 1
+
+    def transfer(self, owner: str, new_owner: str, opportunity: dict, stored: dict, last_modified: dt.datetime) -> bool:
+        """Gives the opportunity to `new_owner` as its new version, if the stored one is still `stored`."""
+        cursor = self._db.execute(_TRANSFER, {
+            **_key(owner, opportunity["Catalog"], opportunity["Id"]),
+            "expected_ms": to_ms(parse_stored(stored["LastModifiedDate"])),
+            "account_id": new_owner,
             "last_modified_ms": to_ms(last_modified),
             **indexed_columns(opportunity),
         })

@@ -98,6 +98,21 @@ class OneOf(Filter):
 
 
 @dataclass(frozen=True)
+class Equal(Filter):
+    """`column = the member's value`, for a member that is one value rather than a list."""
+
+    member: str
+    column: Column
+
+    def normalized(self, request):
+        return request.get(self.member)
+
+    def conditions(self, conditions, value, query):
+        column = self.column
+        conditions.add(f"{column.name} =", [value], lambda binds: column == binds[0])
+
+
+@dataclass(frozen=True)
 class Between(Filter):
     """A {After…, Before…} member: After inclusive (model: "on or after"), Before exclusive. `millis`: the
     column holds epoch milliseconds and the bounds are timestamps; otherwise the bounds compare as
@@ -181,11 +196,12 @@ class ListDeclaration:
     tie_breaker: Column  # unique within (owner, catalog), sortable: the numeric id, or the id
     sorts: Mapping[str, Column]  # Sort.SortBy value → column
     default_sort: str
-    columns: Sequence[Column]  # what a row selects
+    columns: Sequence[ColumnElement]  # what a row selects
     item: Callable[[tuple], dict]  # the list's item, from the selected columns
     filters: Sequence[Filter] = ()
     default_page_size: int = 20
     key_columns: Sequence[Column] = field(default=())  # scope columns of the key, when not (owner, catalog)
+    fixed: Sequence[tuple[Column, Any]] = ()  # conditions every query of the list has: (column, value)
 
     def query(self, request: Mapping[str, Any]) -> ListQuery:
         """The request's filters and sort, normalized (every list defaults to DESCENDING: model "Default:
@@ -298,6 +314,8 @@ class Pager:
         declaration = query.declaration
         context = QueryContext(self._db.dialect.name, now)
         filters = Conditions("f").equal(declaration.owner, owner).equal(declaration.catalog, catalog)
+        for column, value in declaration.fixed:
+            filters.equal(column, value)
         identified_by = None
         for filter_, value in query.filters:
             filter_.conditions(filters, value, context)

@@ -45,3 +45,15 @@ def compile_validators(operation_models, fast_path: bool = True) -> dict[str, Re
     path must agree with (tests/test_fast_paths.py)."""
     compiler, checks = Compiler(), CheckCompiler() if fast_path else None
     return {op.name: RequestValidator(op.input_shape, compiler, checks) for op in operation_models}
+
+
+_SHAPE_VALIDATORS: dict[str, RequestValidator] = {}
+
+
+def shape_validator(shape_name: str) -> RequestValidator:
+    """A validator of one shape of partnercentral-selling's model (what cosell's own endpoints take in the
+    API's shapes: an AWS referral's CreateOpportunity body, a lead's Lead context), full validation only."""
+    if shape_name not in _SHAPE_VALIDATORS:
+        from cosell.protocol.model import service_model
+        _SHAPE_VALIDATORS[shape_name] = RequestValidator(service_model().shape_for(shape_name), Compiler(), None)
+    return _SHAPE_VALIDATORS[shape_name]

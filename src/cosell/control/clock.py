@@ -1,0 +1,48 @@
+"""`cosell clock show|advance|set|freeze|reset` and /_cosell/clock: cosell's clock (cosell/clock.py), moved
+by the tester. Everything cosell writes and schedules follows it; SigV4 and quota windows stay on wall time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from cosell.clock import Clock, parse_duration
+from cosell.protocol.errors import FieldError, ValidationError
+from cosell.timestamps import format_timestamp, parse_timestamp
+
+ACTIONS = ("show", "advance", "set", "freeze", "reset")
+
+
+def _refused(field: str, message: str) -> ValidationError:
+    return ValidationError.from_errors(ValidationError.REQUEST, [FieldError(field, "INVALID_VALUE", message)])
+
+
+def shown(clock: Clock) -> dict:
+    state = clock.state()
+    return {"Now": format_timestamp(state["Now"]), "WallClock": format_timestamp(state["WallClock"]),
+            "Frozen": state["Frozen"], "OffsetSeconds": state["OffsetSeconds"]}
+
+
+def change_clock(clock: Clock, body: Mapping[str, Any]) -> dict:
+    """{Action: show|advance|set|freeze|reset, By: "15d" (advance), To: ISO 8601 (set), Frozen: bool (set)}
+    → the clock as it is afterwards."""
+    action = body.get("Action") or "show"
+    if action not in ACTIONS:
+        raise _refused("Action", f"Action must be one of {', '.join(ACTIONS)}, not {action!r}.")
+    if action == "advance":
+        try:
+            clock.advance(parse_duration(str(body.get("By") or "")))
+        except ValueError as error:
+            raise _refused("By", str(error)) from None
+    elif action == "set":
+        instant = parse_timestamp(body.get("To"))
+        if instant is None:
+            raise _refused("To", "To must be a timestamp, e.g. 2027-01-01T00:00:00Z.")
+        clock.set(instant.astimezone(dt.UTC), frozen=bool(body.get("Frozen")))
+    elif action == "freeze":
+        clock.freeze()
+    elif action == "reset":
+        clock.reset()
+    return shown(clock)
