@@ -33,8 +33,8 @@ BENCH = Path(__file__).resolve().parent
 # bench/ holds a profile.py: keep the stdlib's `profile` first on the path, bench/ last.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 
-OPERATIONS = ["baseline", "ready", "create", "full", "get", "list", "update", "signed", "scale", "memory", "profile",
-              "spy"]
+OPERATIONS = ["baseline", "ready", "create", "full", "events", "get", "list", "update", "signed", "scale", "memory",
+              "profile", "spy"]
 # Every member of the seed's CreateOpportunity request filled (2.6 KB: two contacts, a team member, marketing
 # with channels and use cases, APN programs, spend, delivery models), from shared/bench/ (its README).
 FULL_CREATE_BODY = BENCH / "bodies" / "full-create-body.json"
@@ -45,6 +45,10 @@ TARGETS = {  # (operation, data size key): what the issue asks for, on 2 cores, 
     "ListOpportunities": {"min_rps": 2000, "max_p99_ms": 20},
     "UpdateOpportunity": {"min_rps": 2000},
 }
+# Issue 14: with an EventBridge rule and a webhook receiving every event, CreateOpportunity keeps at least
+# 85% of its throughput without them.
+EVENTS_MIN_RATIO = 0.85
+EVENTS_ROUNDS = 2  # interleaved pairs: back-to-back runs of the same code differ by ±10% here
 
 
 def log(message: str) -> None:
@@ -232,6 +236,45 @@ class Run:
                     self.check_operation(result)
             finally:
                 server.stop()
+
+    def events(self) -> None:
+        """CreateOpportunity on an empty store, with nothing listening for its events, then with an
+        EventBridge rule (an HTTP target) and a webhook that each get every event, answered by a no-op
+        endpoint (bench/noop_app.py) on the same machine; in interleaved pairs. Also counts how many of
+        the deliveries were made by the time the measurement ended."""
+        if not self.wanted("events"):
+            return
+        body = self.workdir / "create-events.json"
+        body.write_text(json.dumps(workload.create_request(token="__TOKEN__")))
+        receiver = workload.Server.noop_app(self.workdir)
+        self.commands.append(" ".join(receiver.argv))
+        receiver.start()
+        endpoint = receiver.url + "/_cosell/noop"
+        measured: dict[bool, list[float]] = {False: [], True: []}
+        try:
+            for _round in range(EVENTS_ROUNDS):
+                for listening in (False, True):
+                    data = self.workdir / f"events-{len(self.rows)}"
+                    server = self.server(data)
+                    try:
+                        if listening:
+                            workload.listen_to_events(server.url, endpoint)
+                            self.commands.append(f"# python: workload.listen_to_events({server.url!r}, {endpoint!r})")
+                        label = "CreateOpportunity, " + ("a rule and a webhook" if listening else "no rule, no webhook")
+                        result = self.load(server, label, "0 (empty)", "create.lua", [body, f"ev{int(time.time())}"])
+                        measured[listening].append(result["ok_per_s"])
+                    finally:
+                        server.stop()
+                    if listening:
+                        done, total = workload.deliveries_made(data)
+                        self.facts.append((f"{label}: deliveries made by the end of the run (round {_round + 1})",
+                                           f"{done:,} of {total:,}"))
+        finally:
+            receiver.stop()
+        without, with_listeners = statistics.mean(measured[False]), statistics.mean(measured[True])
+        self.check(f"CreateOpportunity with a rule and a webhook, ratio to without (mean of {EVENTS_ROUNDS} "
+                   f"interleaved pairs: {with_listeners:,.0f} / {without:,.0f} req/s)", with_listeners / without,
+                   EVENTS_MIN_RATIO, "", True)
 
     def small_dataset(self) -> dict | None:
         """The 10,000-opportunity store (sizes[0]): List (for scaling), Get open and Get signed (strict)."""
@@ -515,6 +558,7 @@ def main(argv: list[str] | None = None) -> None:
         run.startup_and_baseline()
         run.main_dataset()
         run.full_body()
+        run.events()
         small_list = run.small_dataset()
         run.large_dataset(small_list)
         run.profile()

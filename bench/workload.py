@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -270,3 +271,26 @@ def wrk(url: str, script: str, args: list[str], duration: float, threads: int = 
     result["requests_per_s"] = result["requests"] / seconds
     result["ok_per_s"] = (result["requests"] - result["non_2xx"]) / seconds
     return result, command
+
+
+def listen_to_events(url: str, endpoint: str) -> None:
+    """An EventBridge rule matching every cosell event, with `endpoint` as its (HTTP) target, and a webhook
+    to `endpoint`: each event is delivered twice."""
+    import boto3
+
+    client = boto3.client("events", endpoint_url=url, region_name="us-east-1", aws_access_key_id="bench",
+                          aws_secret_access_key="bench")
+    client.put_rule(Name="bench-all", EventPattern=json.dumps({"source": ["aws.partnercentral-selling"]}))
+    client.put_targets(Rule="bench-all", Targets=[{"Id": "endpoint", "Arn": endpoint}])
+    request = urllib.request.Request(url + "/_cosell/webhooks", data=json.dumps({"Url": endpoint}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def deliveries_made(data_dir: Path) -> tuple[int, int]:
+    """(delivered, all) deliveries in a stopped server's SQLite file."""
+    with sqlite3.connect(data_dir / "cosell.db") as connection:
+        delivered = connection.execute("SELECT count(*) FROM deliveries WHERE status = 'delivered'").fetchone()[0]
+        undispatched = connection.execute("SELECT count(*) FROM events WHERE NOT dispatched").fetchone()[0]
+        total = connection.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+    return delivered, total + 2 * undispatched

@@ -7,6 +7,8 @@
     cosell accounts create NAME [--website URL] | connect ACCOUNT_A ACCOUNT_B | list | revoke KEY
     cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
     cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
+    cosell events tail [--follow] [-n 20] [--detail-type T] | lambda ARN module:function | lambdas | deliveries ID
+    cosell webhooks add URL [--event-pattern JSON] [--account-id ID] | list | remove ID | redeliver EVENT_ID
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import re
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from cosell.control.review import REVIEW_ACTIONS
@@ -67,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--admin-token",
                        help="token the /_cosell/* admin endpoints require in strict mode (env COSELL_ADMIN_TOKEN)")
     serve.add_argument("--quotas", help="off (default), aws (AWS's published limits) or a JSON quota file (env COSELL_QUOTAS)")
+    serve.add_argument("--event-delivery", choices=["thread", "process", "off"],
+                       help="where events are delivered from: a thread of the server (default), a process beside it, "
+                            "or nowhere (only logged) (env COSELL_EVENT_DELIVERY)")
+    serve.add_argument("--sqs-endpoint-url", help="SQS-compatible endpoint that EventBridge rules' SQS queue targets "
+                                                  "are sent to, e.g. moto's server (env COSELL_SQS_ENDPOINT_URL)")
+    serve.add_argument("--event-attempts", type=int, help="attempts per event delivery before it is recorded as "
+                                                          "failed, 1-100 (default 8, env COSELL_EVENT_ATTEMPTS)")
+    serve.add_argument("--event-duplicates", action="store_true", default=None,
+                       help="deliver as AWS does at times: Opportunity Updated in pairs, a delivered event once more "
+                            "with the same id (env COSELL_EVENT_DUPLICATES)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     review = commands.add_parser("review", help="decide an AWS review now, on a running server")
@@ -138,6 +151,36 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
         command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
 
+    events = commands.add_parser("events", help="the events cosell published, and Lambda handlers for rule targets")
+    event_commands = events.add_subparsers(dest="events_command", required=True)
+    tail = event_commands.add_parser("tail", help="print the last events (each an EventBridge envelope, one JSON a line)")
+    tail.add_argument("--follow", "-f", action="store_true", help="then print each new event as it is published")
+    tail.add_argument("--lines", "-n", type=int, default=20, help="how many of the last events (default 20; 0: none)")
+    tail.add_argument("--detail-type", action="append", help="only this detail-type (repeatable)")
+    tail.add_argument("--account-id", type=_account_id, help="only events this account receives")
+    tail.add_argument("--catalog", choices=CATALOGS)
+    event_lambda = event_commands.add_parser("lambda", help="a Python handler plays a Lambda function for rule targets")
+    event_lambda.add_argument("function_arn", help="arn:aws:lambda:REGION:ACCOUNT:function:NAME")
+    event_lambda.add_argument("handler", help="module:function, or path/to/file.py:function (imported by the server)")
+    event_commands.add_parser("lambdas", help="the Lambda functions mapped to handlers")
+    event_deliveries = event_commands.add_parser("deliveries", help="where an event was delivered, every attempt")
+    event_deliveries.add_argument("event_id")
+    webhooks = commands.add_parser("webhooks", help="HTTP endpoints that get every event, signed (Standard Webhooks)")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    webhook_add = webhook_commands.add_parser("add", help="add a webhook and print its signing secret")
+    webhook_add.add_argument("url")
+    webhook_add.add_argument("--event-pattern", help="an EventBridge event pattern (JSON): only the events it matches")
+    webhook_add.add_argument("--account-id", type=_account_id, help="only the events this account receives")
+    webhook_commands.add_parser("list", help="the webhooks, with their secrets")
+    webhook_remove = webhook_commands.add_parser("remove", help="remove a webhook")
+    webhook_remove.add_argument("webhook_id")
+    webhook_redeliver = webhook_commands.add_parser("redeliver", help="deliver an event again, with the same id")
+    webhook_redeliver.add_argument("event_id")
+    webhook_redeliver.add_argument("--webhook-id", help="to this webhook only (default: every webhook it matches)")
+    for command in (tail, event_lambda, event_deliveries, webhook_add, webhook_remove, webhook_redeliver,
+                    *[event_commands.choices["lambdas"], webhook_commands.choices["list"]]):
+        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+
     faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
     fault_commands = faults.add_subparsers(dest="faults_command", required=True)
     fault_set = fault_commands.add_parser("set", help="inject a fault into an operation (or * for all)")
@@ -178,7 +221,9 @@ def serve(args: argparse.Namespace) -> None:
                                      referral_delay_seconds=args.referral_delay_seconds,
                                      invited_review=args.invited_review,
                                      auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
-                                     quotas=args.quotas)
+                                     quotas=args.quotas, event_delivery=args.event_delivery,
+                                     sqs_endpoint_url=args.sqs_endpoint_url, event_attempts=args.event_attempts,
+                                     event_duplicates=args.event_duplicates)
     except ValueError as error:
         sys.exit(f"cosell serve: {error}")
     if settings.auth == "open" and not is_loopback(settings.host) and not settings.allow_open_auth:
@@ -275,14 +320,61 @@ def aws(args: argparse.Namespace) -> int:
                  {"AccountId": args.account_id, "Catalog": args.catalog, "Lead": document})
 
 
+def events(args: argparse.Namespace) -> int:
+    from cosell import event_tail as event_log
+
+    if args.events_command == "tail":
+        return event_log.tail(args.endpoint_url, args.lines, args.follow, args.detail_type, args.account_id,
+                              args.catalog, _admin_headers())
+    if args.events_command == "lambda":
+        return _post(args.endpoint_url, "/_cosell/events/lambdas",
+                     {"FunctionArn": args.function_arn, "Handler": args.handler})
+    if args.events_command == "lambdas":
+        return _get(args.endpoint_url, "/_cosell/events/lambdas")
+    return _get(args.endpoint_url, "/_cosell/events/deliveries?" + urllib.parse.urlencode({"event-id": args.event_id}))
+
+
+def webhooks(args: argparse.Namespace) -> int:
+    if args.webhooks_command == "add":
+        if args.event_pattern is not None:
+            try:
+                json.loads(args.event_pattern)
+            except ValueError as error:
+                print(f"cosell webhooks add: --event-pattern is not JSON: {error}", file=sys.stderr)
+                return 2
+        status = _post(args.endpoint_url, "/_cosell/webhooks",
+                       {"Url": args.url, "EventPattern": args.event_pattern, "AccountId": args.account_id})
+        if status == 0:
+            print("Verify each delivery's webhook-signature header with this secret (Standard Webhooks).",
+                  file=sys.stderr)
+        return status
+    if args.webhooks_command == "list":
+        return _get(args.endpoint_url, "/_cosell/webhooks")
+    if args.webhooks_command == "remove":
+        return _post(args.endpoint_url, "/_cosell/webhooks/remove", {"Id": args.webhook_id})
+    return _post(args.endpoint_url, "/_cosell/webhooks/redeliver", {"EventId": args.event_id,
+                                                                    "WebhookId": args.webhook_id})
+
+
+def _admin_headers() -> dict[str, str]:
+    """A server in strict mode wants its admin token, taken from COSELL_ADMIN_TOKEN."""
+    token = os.environ.get("COSELL_ADMIN_TOKEN")
+    return {"X-Cosell-Admin-Token": token} if token else {}
+
+
+def _get(endpoint: str, path: str) -> int:
+    request = urllib.request.Request(endpoint.rstrip("/") + path, headers=_admin_headers(), method="GET")
+    return _answer(request, endpoint)
+
+
 def _post(endpoint: str, path: str, body: dict) -> int:
-    """POST to an admin endpoint; prints the JSON answer; exit status 0 on success. A server in strict
-    mode wants its admin token, taken from COSELL_ADMIN_TOKEN."""
-    headers = {"Content-Type": "application/json"}
-    if os.environ.get("COSELL_ADMIN_TOKEN"):
-        headers["X-Cosell-Admin-Token"] = os.environ["COSELL_ADMIN_TOKEN"]
+    """POST to an admin endpoint; prints the JSON answer; exit status 0 on success."""
     request = urllib.request.Request(endpoint.rstrip("/") + path, data=json.dumps(body).encode(),
-                                     headers=headers, method="POST")
+                                     headers={"Content-Type": "application/json", **_admin_headers()}, method="POST")
+    return _answer(request, endpoint)
+
+
+def _answer(request: urllib.request.Request, endpoint: str) -> int:
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             print(json.dumps(json.loads(response.read()), indent=2))
@@ -321,6 +413,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_post(args.endpoint_url, "/_cosell/clock", body))
     elif args.command == "aws":
         sys.exit(aws(args))
+    elif args.command == "events":
+        sys.exit(events(args))
+    elif args.command == "webhooks":
+        sys.exit(webhooks(args))
     elif args.command == "solutions":
         sys.exit(_post(args.endpoint_url, "/_cosell/solutions", {
             "Catalog": args.catalog, "Name": args.name, "Category": args.category, "Status": args.status,

@@ -37,6 +37,17 @@ class InvitedReview(StrEnum):
     INHERIT = "inherit"
 
 
+class EventDelivery(StrEnum):
+    """Where published events are delivered from: a thread of the server (`thread`, the default: on SQLite
+    its writes join the server's group commit), a worker process beside the server (`process`: it takes
+    another core; meant for PostgreSQL, where it waits on no lock the server holds), or nowhere (`off`:
+    events are only logged, for /_cosell/events, and wait there until a server delivers them)."""
+
+    PROCESS = "process"
+    THREAD = "thread"
+    OFF = "off"
+
+
 @dataclass(frozen=True)
 class StoreTuning:
     """The store's tunables (the defaults are the measured best: bench/README.md)."""
@@ -92,6 +103,12 @@ class Settings:
     # A Sandbox CreateOpportunity with Origin "AWS Referral" becomes AWS's invitation this long after
     # (observed ~5 s, engagements.md §0.7).
     referral_delay_seconds: float = 5.0
+    # Events: where they are delivered from, the SQS-compatible endpoint of SQS targets, how many attempts a
+    # delivery gets (backoff with jitter between them), and AWS's duplicates on purpose (`--event-duplicates`).
+    event_delivery: EventDelivery = EventDelivery.THREAD
+    sqs_endpoint_url: str | None = None
+    event_attempts: int = 8
+    event_duplicates: bool = False
     # Request bodies: at most this many bytes, arriving within this time; an oversized body of at most
     # drain factor x limit bytes is read and thrown away, so the client reads the 413 (server/body.py).
     max_body_bytes: int = 1024 * 1024
@@ -104,6 +121,9 @@ class Settings:
         set_(self, "auth", _choice(AuthMode, "auth", self.auth))
         set_(self, "review", _choice(ReviewMode, "review", self.review))
         set_(self, "invited_review", _choice(InvitedReview, "invited_review", self.invited_review))
+        set_(self, "event_delivery", _choice(EventDelivery, "event_delivery", self.event_delivery))
+        if not 1 <= self.event_attempts <= 100:
+            raise ValueError(f"event_attempts must be from 1 to 100, not {self.event_attempts!r}")
         set_(self, "data_dir", Path(self.data_dir))
         if self.review_rules is not None:
             set_(self, "review_rules", Path(self.review_rules))
@@ -148,6 +168,15 @@ class Settings:
         return cls(**values)
 
 
+def _flag(value: str) -> bool:
+    """A switch's variable: 1/true/yes/on or 0/false/no/off (anything else is an error, not False)."""
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
 # (setting, environment variable, conversion)
 _ENVIRONMENT = (
     ("host", "COSELL_HOST", str),
@@ -163,6 +192,10 @@ _ENVIRONMENT = (
     ("review_rules", "COSELL_REVIEW_RULES", Path),
     ("invited_review", "COSELL_INVITED_REVIEW", str),
     ("referral_delay_seconds", "COSELL_REFERRAL_DELAY", float),
+    ("event_delivery", "COSELL_EVENT_DELIVERY", str),
+    ("sqs_endpoint_url", "COSELL_SQS_ENDPOINT_URL", str),
+    ("event_attempts", "COSELL_EVENT_ATTEMPTS", int),
+    ("event_duplicates", "COSELL_EVENT_DUPLICATES", _flag),
     ("max_body_bytes", "COSELL_MAX_BODY_BYTES", int),
     ("body_timeout_seconds", "COSELL_BODY_TIMEOUT", float),
 )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cosell.domain import engagement as rules
-from cosell.domain import lifecycle
+from cosell.domain import events, lifecycle
 from cosell.domain.identifiers import (
     AWS_ACCOUNT,
     engagement_arn,
@@ -26,6 +26,7 @@ from cosell.domain.identifiers import (
 )
 from cosell.domain.opportunity import next_modified
 from cosell.jobs import Job, job_handler, schedule
+from cosell.operations import event_outbox
 from cosell.operations.opportunity_versions import save
 from cosell.protocol.errors import ConflictError
 from cosell.timestamps import format_timestamp, parse_stored
@@ -46,20 +47,25 @@ def profile(tx, account_id: str) -> tuple[str, str | None]:
 # --- engagements ------------------------------------------------------------------------------------------
 
 def create_engagement(tx, catalog: str, creator: str, title: str | None, description: str | None,
-                      contexts: list[dict], now: dt.datetime) -> dict:
+                      contexts: list[dict], now: dt.datetime, announce_creator: bool = False) -> dict:
     """A new engagement with its creator as its first member ("automatically adds the caller's AWS account
-    as an active member", model)."""
+    as an active member", model). `announce_creator`: the creator's joining is an Engagement Member Added
+    event too (the submission's, per DG-ev's table; CreateEngagement's is Engagement Created alone)."""
     new_id = engagement_id()
     engagement = rules.new_engagement(engagement_id=new_id, arn=engagement_arn(catalog, new_id), title=title,
                                       description=description, contexts=contexts, creator=creator, now=now)
     tx.engagements.insert(catalog, engagement, now)
-    join(tx, catalog, engagement, creator, now)
+    event_outbox.engagement_created(tx, catalog, engagement, now)
+    join(tx, catalog, engagement, creator, now, announce=announce_creator)
     return engagement
 
 
-def join(tx, catalog: str, engagement: Mapping[str, Any], account_id: str, now: dt.datetime) -> None:
+def join(tx, catalog: str, engagement: Mapping[str, Any], account_id: str, now: dt.datetime,
+         announce: bool = True) -> None:
     company, website = profile(tx, account_id)
     tx.engagements.add_member(catalog, engagement, account_id, company, website, now)
+    if announce:
+        event_outbox.member_added(tx, catalog, engagement["Id"], account_id, company, now)
 
 
 def changed(tx, catalog: str, stored: Mapping[str, Any], updated: Mapping[str, Any], by: str,
@@ -109,6 +115,7 @@ def invite(tx, catalog: str, engagement: Mapping[str, Any], sender: str, receive
         message=message, payload=payload, now=now)
     expiration = parse_stored(invitation["ExpirationDate"])
     tx.invitations.insert(catalog, invitation, sender, receiver, now, expiration)
+    event_outbox.invitation_created(tx, invitation, now)
     schedule(tx, INVITATION_EXPIRY, expiration, {"Catalog": catalog, "Id": new_id}, now,
              key=f"{INVITATION_EXPIRY}/{catalog}/{new_id}")
     return invitation
@@ -146,6 +153,8 @@ def answer(tx, invitation: Mapping[str, Any], status: str, now: dt.datetime,
         answered["RejectionReason"] = rejection_reason
     if not tx.invitations.set_status(catalog, answered, expected=rules.PENDING):
         raise ConflictError(f"Engagement invitation {invitation['Id']} was answered by another request.")
+    event_outbox.invitation_answered(
+        tx, answered, events.INVITATION_ACCEPTED if status == rules.ACCEPTED else events.INVITATION_REJECTED, now)
     if status == rules.ACCEPTED:
         engagement = tx.engagements.get(catalog, invitation["EngagementId"])
         if not tx.engagements.is_member(catalog, engagement["Id"], receiver):
@@ -161,7 +170,8 @@ def expire_invitation(tx, job: Job) -> None:
     invitation = tx.invitations.get(job.payload["Catalog"], job.payload["Id"])
     if invitation is None or invitation["Status"] != rules.PENDING or status_now(invitation, job.now) != rules.EXPIRED:
         return  # answered in time (or the clock was moved back: then it is due again when read)
-    tx.invitations.set_status(job.payload["Catalog"], {**invitation, "Status": rules.EXPIRED}, expected=rules.PENDING)
+    if tx.invitations.set_status(job.payload["Catalog"], {**invitation, "Status": rules.EXPIRED}, expected=rules.PENDING):
+        event_outbox.invitation_answered(tx, invitation, events.INVITATION_EXPIRED, job.now)
 
 
 def pending_or_accepted_to(tx, catalog: str, engagement_id_: str, receiver: str, now: dt.datetime) -> dict | None:

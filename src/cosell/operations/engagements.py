@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from cosell.domain import engagement as rules
 from cosell.domain.identifiers import OPPORTUNITY_FROM_ENGAGEMENT_TASK, identified, resource_snapshot_job_id
 from cosell.domain.violations import Violation
-from cosell.operations import access, engagement_records
+from cosell.operations import access, engagement_records, event_outbox
 from cosell.operations.context import Context, Response
 from cosell.operations.idempotency import answer_once
 from cosell.operations.opportunity_records import create_owned_opportunity
@@ -148,6 +148,7 @@ def create_engagement_context(ctx: Context, request: CreateEngagementContextRequ
         added = rules.with_context_ids([{**context, "Id": context_id}], ctx.now)
         engagement = engagement_records.changed(tx, catalog, stored, {**stored, "Contexts": contexts + added},
                                                 ctx.account_id, ctx.now)
+        event_outbox.engagement_updated(tx, catalog, engagement, ctx.now)
         answer = _context_answer(engagement, context_id)
         remember(answer)
         return answer
@@ -180,6 +181,7 @@ def update_engagement_context(ctx: Context, request: UpdateEngagementContextRequ
                     for context in stored.get("Contexts") or []]
         engagement = engagement_records.changed(tx, catalog, stored, {**stored, "Contexts": contexts},
                                                 ctx.account_id, ctx.now)
+        event_outbox.engagement_updated(tx, catalog, engagement, ctx.now)
     return _context_answer(engagement, context_id)
 
 
@@ -226,7 +228,9 @@ def start_opportunity_from_engagement_task(ctx: Context, request: StartOpportuni
             project_context = rules.customer_project_context(opportunity)
             new_context_id = rules.next_context_id(stored)
             contexts = [*(stored.get("Contexts") or []), {**project_context, "Id": new_context_id}]
-            engagement_records.changed(tx, catalog, stored, {**stored, "Contexts": contexts}, ctx.account_id, ctx.now)
+            engagement = engagement_records.changed(tx, catalog, stored, {**stored, "Contexts": contexts}, ctx.account_id,
+                                                    ctx.now)
+            event_outbox.engagement_updated(tx, catalog, engagement, ctx.now)
             task.update(TaskStatus="COMPLETE", OpportunityId=opportunity["Id"], ContextId=new_context_id,
                         ResourceSnapshotJobId=resource_snapshot_job_id())
         tx.engagement_tasks.insert(ctx.account_id, catalog, OPPORTUNITY_FROM_ENGAGEMENT_TASK, task, ctx.now)

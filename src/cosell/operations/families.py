@@ -3,6 +3,7 @@ new family adds its line. The gateway serves REGISTRY after importing this modul
 
 from cosell.operations import associations  # noqa: F401  (registers its operations)
 from cosell.operations import engagements  # noqa: F401
+from cosell.operations import eventbridge  # noqa: F401
 from cosell.operations import invitations  # noqa: F401
 from cosell.operations import opportunities  # noqa: F401
 from cosell.operations import solutions  # noqa: F401

@@ -30,7 +30,7 @@ from cosell.domain.identifiers import (
     resource_snapshot_job_id,
 )
 from cosell.domain.violations import Violation
-from cosell.operations import access, engagement_records
+from cosell.operations import access, engagement_records, event_outbox
 from cosell.operations.context import Context, Response
 from cosell.operations.engagements import ENGAGEMENT
 from cosell.operations.idempotency import answer_once
@@ -229,6 +229,8 @@ def start_engagement_by_accepting_invitation_task(ctx: Context,
         else:
             engagement_records.answer(tx, invitation, rules.ACCEPTED, ctx.now)
             opportunity = _receivers_opportunity(tx, ctx, invitation, request.get("Tags"))
+            # DG-ev: the task is "Opportunity Created, Opportunity Updated" for the receiver.
+            event_outbox.opportunity_updated(tx, ctx.account_id, catalog, opportunity["Id"], ctx.now)
             task.update(TaskStatus="COMPLETE", OpportunityId=opportunity["Id"],
                         ResourceSnapshotJobId=resource_snapshot_job_id())
         tx.engagement_tasks.insert(ctx.account_id, catalog, ENGAGEMENT_BY_ACCEPTING_INVITATION_TASK, task, ctx.now)

@@ -16,7 +16,7 @@ from cosell.domain.identifiers import AWS_ACCOUNT, opportunity_arn, opportunity_
 from cosell.domain.opportunity import last_modified, new_opportunity, next_modified, updated_opportunity
 from cosell.domain.picklists import OPPORTUNITY_OWNER
 from cosell.domain.violations import Violation
-from cosell.operations import access, arns, engagement_records
+from cosell.operations import access, arns, engagement_records, event_outbox
 from cosell.operations.context import Context, Response
 from cosell.operations.idempotency import answer_once, remembered_answer, request_fingerprint
 from cosell.operations.opportunity_versions import save
@@ -88,6 +88,7 @@ def create_opportunity(ctx: Context, request: CreateOpportunityRequestTypeDef) -
             aws.referral_requested(tx, ctx.settings, catalog, new_id, ctx.account_id, ctx.now)
         else:
             tx.opportunities.insert(ctx.account_id, opportunity, ctx.now, ctx.now)
+            event_outbox.opportunity_created(tx, ctx.account_id, catalog, new_id, ctx.now)
         if request.get("Tags"):
             tx.tags.put(opportunity["Arn"], request["Tags"])
         return answer

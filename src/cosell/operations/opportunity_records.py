@@ -13,6 +13,7 @@ from typing import Any
 from cosell.domain import lifecycle
 from cosell.domain.identifiers import opportunity_arn, opportunity_id
 from cosell.domain.opportunity import new_opportunity, next_modified
+from cosell.operations import event_outbox
 from cosell.protocol.errors import ConflictError
 from cosell.timestamps import format_timestamp
 
@@ -32,6 +33,7 @@ def create_owned_opportunity(tx, owner: str, catalog: str, request: Mapping[str,
     tx.opportunities.insert(owner, opportunity, now, now)
     if tags:
         tx.tags.put(opportunity["Arn"], tags)
+    event_outbox.opportunity_created(tx, owner, catalog, new_id, now)
     return opportunity
 
 
@@ -50,4 +52,5 @@ def hand_over(tx, catalog: str, opportunity_id_: str, held_by: str, to: str, rev
         raise ConflictError(f"Opportunity {opportunity_id_} was modified by another request.")
     if tags:
         tx.tags.put(handed["Arn"], tags)
+    event_outbox.opportunity_created(tx, to, catalog, opportunity_id_, when)
     return handed

@@ -1,5 +1,6 @@
 """Writing a new version of an opportunity: the one place for every operation that changes one
-(updates, associations, submissions, AWS's review, and later the engagement operations).
+(updates, associations, submissions, AWS's review, the engagement operations), so each change is an
+"Opportunity Updated" event for its owner.
 
 The write is optimistic: it only lands if the stored version is still the one read (its
 LastModifiedDate); otherwise ConflictException, as UpdateOpportunity answers a stale LastModifiedDate.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cosell.domain.opportunity import last_modified
+from cosell.operations import event_outbox
 from cosell.protocol.errors import ConflictError
 from cosell.timestamps import format_timestamp
 
@@ -20,4 +22,5 @@ def save(tx, owner: str, stored: dict, changed: dict, when: dt.datetime) -> dict
     if not tx.opportunities.replace(owner, changed, last_modified(stored), when):
         raise ConflictError(f"Opportunity {stored['Id']} was modified by another request; "
                             "fetch it with GetOpportunity and retry with its LastModifiedDate.")
+    event_outbox.opportunity_updated(tx, owner, changed["Catalog"], changed["Id"], when)
     return changed

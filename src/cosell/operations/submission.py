@@ -61,7 +61,8 @@ def _engagement_of(tx, ctx: Context, opportunity: dict) -> dict:
     project = opportunity.get("Project") or {}
     engagement = engagement_records.create_engagement(
         tx, catalog, ctx.account_id, (project.get("Title") or "")[:40] or None,
-        (project.get("CustomerBusinessProblem") or "")[:255] or None, [customer_project_context(opportunity)], ctx.now)
+        (project.get("CustomerBusinessProblem") or "")[:255] or None, [customer_project_context(opportunity)], ctx.now,
+        announce_creator=True)
     engagement_records.associate(tx, catalog, engagement["Id"], opportunity["Id"], ctx.account_id, ctx.now)
     return engagement
 

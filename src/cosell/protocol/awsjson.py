@@ -39,12 +39,16 @@ class Wire:
     content_type: str
     accepted_content_types: tuple[str, ...]
     error_type_suffix: str  # after the error name in x-amzn-ErrorType
+    message_member: str = "Message"  # EventBridge writes "message"
+    # partnercentral-selling's ValidationException carries Reason and ErrorList; other services' the message alone.
+    error_members: bool = True
 
     def response_headers(self, request_id: str, body: bytes) -> dict[str, str]:
         return {"Content-Type": self.content_type, "x-amzn-RequestId": request_id, "Content-Length": str(len(body))}
 
     def serialize_error(self, error: ServiceError, request_id: str) -> tuple[int, dict[str, str], bytes]:
-        body = dumps({"__type": error.code, "Message": error.message, **error.members()})
+        members = error.members() if self.error_members else {}
+        body = dumps({"__type": error.code, self.message_member: error.message, **members})
         headers = self.response_headers(request_id, body)
         headers["x-amzn-ErrorType"] = error.code + self.error_type_suffix
         return error.status, headers, body
@@ -63,9 +67,16 @@ CONTENT_TYPE = PARTNER_CENTRAL_WIRE.content_type
 ACCEPTED_CONTENT_TYPES = PARTNER_CENTRAL_WIRE.accepted_content_types
 
 
+# EventBridge's errors: {"__type": "ResourceNotFoundException", "message": "Rule r does not exist on EventBus default."}
+EVENTBRIDGE_WIRE = Wire("application/x-amz-json-1.1", ("application/x-amz-json-1.1",), "", message_member="message",
+                        error_members=False)
+
+
 def wire_of(served: Service) -> Wire:
     if served.name == "partnercentral-selling":
         return PARTNER_CENTRAL_WIRE
+    if served.name == "events":
+        return EVENTBRIDGE_WIRE
     return _STANDARD_WIRES[served.json_version]
 
 

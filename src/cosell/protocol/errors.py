@@ -96,6 +96,14 @@ class ServiceQuotaExceededError(ServiceError):
     code = "ServiceQuotaExceededException"
 
 
+class InvalidEventPatternError(ServiceError):
+    code = "InvalidEventPatternException"
+
+
+class LimitExceededError(ServiceError):
+    code = "LimitExceededException"
+
+
 class ThrottlingError(ServiceError):
     code = "ThrottlingException"
 

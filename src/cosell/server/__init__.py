@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from cosell.clock import Clock
 from cosell.control import reviewer
+from cosell.delivery.process import start_delivery
 from cosell.domain.review import load_rules
 from cosell.gateway import Gateway
 from cosell.jobs import JobRunner
@@ -51,11 +52,13 @@ def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
         # loop itself makes.
         await run_in_threadpool(reviewer.catch_up, store, settings, clock.now())
         jobs.start()
+        delivery = start_delivery(settings, store)
         # What start-up built (botocore's model, the compiled validators and statements) lives as long
         # as the server: kept out of the collector, a full collection no longer walks it, a pause every
         # request in flight would wait out (bench/README.md, "Measurements behind the code").
         gc.freeze()
         yield
+        delivery.stop()
         jobs.stop()
         store.close()
 

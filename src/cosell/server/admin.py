@@ -32,6 +32,7 @@ from cosell.protocol.errors import AccessDeniedError, FieldError, ServiceError, 
 from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enum_values, service
 from cosell.server.body import BodyReader, error_response, request_headers
+from cosell.server.events import event_routes
 from cosell.settings import AuthMode, Settings
 
 ADMIN_TOKEN_HEADER = "x-cosell-admin-token"
@@ -62,32 +63,66 @@ def _to_starlette(raw: RawResponse) -> Response:
     return Response(content=raw.body, status_code=raw.status, headers=raw.headers)
 
 
-def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) -> list[Route]:
-    store = gateway.store
+class AdminEndpoints:
+    """What every /_cosell endpoint shares: the admin token check and the JSON-in, JSON-out shape."""
 
-    def allowed(request: Request) -> bool:
-        if settings.auth is not AuthMode.STRICT:
+    def __init__(self, settings: Settings, body_reader: BodyReader):
+        self.settings, self.body_reader = settings, body_reader
+
+    def allowed(self, request: Request) -> bool:
+        if self.settings.auth is not AuthMode.STRICT:
             return True
         sent = request.headers.get(ADMIN_TOKEN_HEADER, "")
-        return settings.admin_token is not None and hmac.compare_digest(sent, settings.admin_token)
+        return self.settings.admin_token is not None and hmac.compare_digest(sent, self.settings.admin_token)
 
-    def endpoint(action: Callable[[str, dict], Any]):
+    @staticmethod
+    def error(error: ServiceError) -> Response:
+        return _to_starlette(error_response(error))
+
+    @staticmethod
+    def refused() -> Response:
+        return _to_starlette(error_response(AccessDeniedError(
+            "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode.")))
+
+    def endpoint(self, action: Callable[[str, dict], Any]):
         """POST: the JSON body and the account it names go to `action(account_id, body)`, run on a thread."""
 
         async def serve(request: Request) -> Response:
-            if not allowed(request):
-                return _to_starlette(error_response(AccessDeniedError(
-                    "The /_cosell admin endpoints need the admin token (X-Cosell-Admin-Token) in strict mode.")))
-            body = await body_reader.read(request.receive, request_headers(request.scope))
+            if not self.allowed(request):
+                return self.refused()
+            body = await self.body_reader.read(request.receive, request_headers(request.scope))
             try:
                 document = awsjson.parse_body(body or b"")
-                account_id = target_account(document, settings.account_id)
+                account_id = target_account(document, self.settings.account_id)
                 result = await run_in_threadpool(action, account_id, document)
             except ServiceError as error:
                 return _to_starlette(error_response(error))
             return Response(json.dumps(result, default=str), media_type="application/json")
 
         return serve
+
+    def query(self, action: Callable[[dict[str, list[str]]], Any]):
+        """GET: the query's parameters (each a list of its values) go to `action(parameters)`, on a thread."""
+
+        async def serve(request: Request) -> Response:
+            if not self.allowed(request):
+                return self.refused()
+            parameters: dict[str, list[str]] = {}
+            for name, value in request.query_params.multi_items():
+                parameters.setdefault(name, []).append(value)
+            try:
+                result = await run_in_threadpool(action, parameters)
+            except ServiceError as error:
+                return _to_starlette(error_response(error))
+            return Response(json.dumps(result, default=str), media_type="application/json")
+
+        return serve
+
+
+def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) -> list[Route]:
+    store = gateway.store
+    admin = AdminEndpoints(settings, body_reader)
+    endpoint = admin.endpoint
 
     def solutions(account_id: str, body: dict) -> dict:
         """{Catalog, Name, Category, Status?} → the new solution, with an S-number id."""
@@ -163,4 +198,5 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/aws/referrals", endpoint(referral), methods=["POST"]),
         Route("/_cosell/aws/leads", endpoint(lead), methods=["POST"]),
         Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
+        *event_routes(admin, gateway),
     ]

@@ -11,6 +11,7 @@ from cosell.store import client_tokens  # noqa: F401
 from cosell.store import counters  # noqa: F401
 from cosell.store import engagement_tasks  # noqa: F401
 from cosell.store import engagements  # noqa: F401
+from cosell.store import events  # noqa: F401
 from cosell.store import faults  # noqa: F401
 from cosell.store import invitations  # noqa: F401
 from cosell.store import jobs  # noqa: F401

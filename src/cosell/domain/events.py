@@ -1,0 +1,93 @@
+"""The events Partner Central publishes on EventBridge, as pure functions: their names, the envelope as
+observed, and each detail-type's `detail`. Which action emits which event for whom is decided where the
+action happens (operations/event_outbox.py lists it); this module only says what an event looks like.
+
+Source: shared/reference/events-and-tooling.md §1 (the observed envelope beats the documentation's
+example where they differ, §1.2) and engagements.md §5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from cosell.domain.identifiers import REGION
+
+SOURCE = "aws.partnercentral-selling"
+# Observed "0" on every type; DG-ev's opportunity examples say "1" (events-and-tooling.md §1.2).
+ENVELOPE_VERSION = "0"
+
+OPPORTUNITY_CREATED = "Opportunity Created"
+OPPORTUNITY_UPDATED = "Opportunity Updated"
+INVITATION_CREATED = "Engagement Invitation Created"
+INVITATION_ACCEPTED = "Engagement Invitation Accepted"
+INVITATION_REJECTED = "Engagement Invitation Rejected"
+INVITATION_EXPIRED = "Engagement Invitation Expired"
+MEMBER_ADDED = "Engagement Member Added"
+ENGAGEMENT_CREATED = "Engagement Created"
+ENGAGEMENT_UPDATED = "Engagement Updated"
+SNAPSHOT_CREATED = "Engagement Resource Snapshot Created"
+# Named by EventBridge's reference but with no example or trigger anywhere: not emitted (§1.1).
+NOT_EMITTED = ("Opportunity Accepted", "Opportunity Rejected", "Engagement Member Joined", "Resource Snapshot Created")
+DETAIL_TYPES = (OPPORTUNITY_CREATED, OPPORTUNITY_UPDATED, INVITATION_CREATED, INVITATION_ACCEPTED, INVITATION_REJECTED,
+                INVITATION_EXPIRED, MEMBER_ADDED, ENGAGEMENT_CREATED, ENGAGEMENT_UPDATED, SNAPSHOT_CREATED)
+
+
+def event_time(now: dt.datetime) -> str:
+    """Whole seconds, as observed: 2025-02-19T04:20:25Z."""
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(detail_type: str, account: str, now: dt.datetime, resources: list[str], detail: Mapping[str, Any],
+             event_id: str | None = None) -> dict:
+    """An event as EventBridge delivers it, members in the observed order."""
+    return {"version": ENVELOPE_VERSION, "id": event_id or str(uuid.uuid4()), "detail-type": detail_type,
+            "source": SOURCE, "account": account, "time": event_time(now), "region": REGION,
+            "resources": resources, "detail": dict(detail)}
+
+
+# --- details ----------------------------------------------------------------------------------------------
+
+def opportunity_detail(catalog: str, opportunity_id: str) -> dict:
+    """Opportunity Created / Updated: thin, the identifier only (observed; schemaVersion "1", not "1.0")."""
+    return {"schemaVersion": "1", "catalog": catalog, "opportunity": {"identifier": opportunity_id}}
+
+
+def invitation_created_detail(invitation: Mapping[str, Any], participant: str) -> dict:
+    """Engagement Invitation Created (observed 2026-03-09): upper-case participantType, the sender's company
+    name and the expiration."""
+    return {"catalog": invitation["Catalog"], "schemaVersion": "1.0", "engagementInvitation": {
+        "arn": invitation["Arn"], "id": invitation["Id"], "engagementId": invitation["EngagementId"],
+        "senderAccountId": invitation["SenderAwsAccountId"],
+        "receiverAccountId": invitation["Receiver"]["Account"]["AwsAccountId"],
+        "senderCompanyName": invitation.get("SenderCompanyName"), "expirationDate": invitation.get("ExpirationDate"),
+        "participantType": participant, "payloadType": invitation["PayloadType"]}}
+
+
+def invitation_answered_detail(invitation: Mapping[str, Any], participant: str) -> dict:
+    """Engagement Invitation Accepted / Rejected / Expired (DG-ev's shape: no company name, no expiration;
+    schemaVersion "1.0" as on Created, a guess)."""
+    return {"catalog": invitation["Catalog"], "schemaVersion": "1.0", "engagementInvitation": {
+        "arn": invitation["Arn"], "id": invitation["Id"], "engagementId": invitation["EngagementId"],
+        "participantType": participant, "senderAccountId": invitation["SenderAwsAccountId"],
+        "receiverAccountId": invitation["Receiver"]["Account"]["AwsAccountId"],
+        "payloadType": invitation["PayloadType"]}}
+
+
+def member_added_detail(catalog: str, engagement_id: str, account_id: str, company_name: str) -> dict:
+    """Engagement Member Added (DG-ev)."""
+    return {"catalog": catalog, "schemaVersion": "1.0", "engagement": {"id": engagement_id},
+            "engagementMember": {"accountId": account_id, "companyName": company_name}}
+
+
+def engagement_detail(catalog: str, engagement: Mapping[str, Any], created: bool) -> dict:
+    """Engagement Created / Updated (DG-ev), with its PascalCase keys inside a camelCase detail, verbatim."""
+    contexts = [context["Type"] for context in engagement.get("Contexts") or []]
+    if created:
+        about = {"CreatedAt": engagement["CreatedAt"], "CreatedBy": engagement["CreatedBy"]}
+    else:
+        about = {"LastModifiedAt": engagement["ModifiedAt"], "LastModifiedBy": engagement["ModifiedBy"]}
+    return {"catalog": catalog, "schemaVersion": "1.0", "engagement": {
+        "engagementArn": engagement["Arn"], "engagementId": engagement["Id"], **about, "ContextTypes": contexts}}

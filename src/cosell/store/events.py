@@ -1,0 +1,342 @@
+"""Events and where they go: the outbox `tx.events` (each event written in the transaction of its change),
+the EventBridge rules and targets of each account `tx.event_rules`, webhooks and Lambda handler mappings
+`tx.event_sinks`, and deliveries with every attempt `tx.deliveries`.
+
+The outbox's `seq` orders the log and is the cursor of its readers. An event is *dispatched* once the
+delivery worker has matched it against the rules and webhooks and written a delivery per destination;
+a delivery is pending until an attempt succeeds or its attempts run out (cosell/delivery/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    false,
+    insert,
+    select,
+    true,
+    update,
+)
+
+from cosell import json_text
+from cosell.store.execution import Query
+from cosell.store.metadata import metadata
+from cosell.store.transaction import repository
+from cosell.timestamps import from_ms, to_ms
+
+_SERIAL = BigInteger().with_variant(Integer, "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", _SERIAL, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False),  # the envelope's id (a redelivery keeps it; a re-emission has its own)
+    Column("account_id", String(12), nullable=False),  # the envelope's account: who receives it
+    Column("catalog", String(16), nullable=False),
+    Column("detail_type", String(64), nullable=False),
+    Column("time_ms", BigInteger, nullable=False),  # on cosell's clock
+    Column("envelope", Text, nullable=False),  # the event as EventBridge delivers it, JSON
+    Column("copy_of", BigInteger),  # a re-emission (`--event-duplicates`) names its original's seq
+    Column("dispatched", Boolean, nullable=False),
+)
+Index("events_undispatched", events.c.dispatched, events.c.seq)
+Index("events_by_id", events.c.id)
+
+event_rules = Table(
+    "event_rules",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name", String(64), primary_key=True),  # on the default event bus, the only one
+    Column("event_pattern", Text),
+    Column("schedule_expression", String(256)),
+    Column("state", String(32), nullable=False),
+    Column("description", String(512)),
+    Column("role_arn", String(1600)),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+event_targets = Table(
+    "event_targets",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("rule_name", String(64), primary_key=True),
+    Column("target_id", String(64), primary_key=True),
+    Column("arn", String(1600), nullable=False),
+    Column("document", Text, nullable=False),  # the Target as PutTargets took it, JSON
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),  # whsec_..., Standard Webhooks' form
+    Column("event_pattern", Text),  # None: every event
+    Column("account_id", String(12)),  # None: every account's events
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+lambda_functions = Table(
+    "lambda_functions",
+    metadata,
+    Column("arn", String(256), primary_key=True),
+    Column("handler", String(512), nullable=False),  # module:function, or path/to/file.py:function
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("destination", String(256), nullable=False),  # "rule <account>/<rule>/<target>" or "webhook <id>"
+    Column("target", String(2048), nullable=False),  # the target's ARN, or the webhook's URL
+    Column("body", Text, nullable=False),  # what is sent: the event, or the target's Input/InputPath/transformed text
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_ms", BigInteger, nullable=False),  # wall clock: retries are real waits
+    Column("redelivery", Boolean, nullable=False),  # a second delivery of the same event (`--event-duplicates`)
+    Column("last_error", Text),
+    Column("created_ms", BigInteger, nullable=False),
+)
+Index("deliveries_due", deliveries.c.status, deliveries.c.next_attempt_ms)
+Index("deliveries_by_event", deliveries.c.event_id)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("delivery_id", BigInteger, primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("outcome", String(16), nullable=False),  # delivered | error
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+_e, _r, _t, _w, _d, _a = events.c, event_rules.c, event_targets.c, webhooks.c, deliveries.c, delivery_attempts.c
+_APPEND = Query(insert(events).values({name: bindparam(name) for name in
+                                       ("id", "account_id", "catalog", "detail_type", "time_ms", "envelope", "copy_of",
+                                        "dispatched")}))
+# Several workers (one per server process on PostgreSQL) each take events no other has locked.
+_UNDISPATCHED = Query(select(_e.seq, _e.account_id, _e.envelope, _e.copy_of).where(_e.dispatched == false())
+                      .order_by(_e.seq).limit(bindparam("limit")).with_for_update(skip_locked=True))
+_DISPATCHED = Query(update(events).where(_e.seq == bindparam("seq")).values(dispatched=true()))
+_BY_ID = Query(select(_e.seq, _e.account_id, _e.envelope).where(_e.id == bindparam("id")).order_by(_e.seq))
+_LAST_SEQ = Query(select(_e.seq).order_by(_e.seq.desc()).limit(1))
+
+_RULE = Query(select(event_rules).where(_r.account_id == bindparam("account_id"), _r.name == bindparam("name")))
+_RULE_KEY = (_r.account_id == bindparam("account_id"), _r.name == bindparam("name"))
+_INSERT_RULE = Query(insert(event_rules))
+_UPDATE_RULE = Query(update(event_rules).where(*_RULE_KEY).values(
+    event_pattern=bindparam("event_pattern"), schedule_expression=bindparam("schedule_expression"),
+    state=bindparam("state"), description=bindparam("description"), role_arn=bindparam("role_arn")))
+_SET_STATE = Query(update(event_rules).where(*_RULE_KEY).values(state=bindparam("state")))
+_DELETE_RULE = Query(delete(event_rules).where(*_RULE_KEY))
+_ENABLED_RULES = Query(select(_r.name, _r.event_pattern).where(_r.account_id == bindparam("account_id"),
+                                                                 _r.state == "ENABLED", _r.event_pattern.is_not(None)))
+_TARGET_KEY = (_t.account_id == bindparam("account_id"), _t.rule_name == bindparam("rule_name"))
+_TARGETS = Query(select(_t.target_id, _t.arn, _t.document).where(*_TARGET_KEY).order_by(_t.target_id))
+_DELETE_TARGET = Query(delete(event_targets).where(*_TARGET_KEY, _t.target_id == bindparam("target_id")))
+_INSERT_TARGET = Query(insert(event_targets))
+
+_WEBHOOKS = Query(select(webhooks).order_by(_w.created_ms, _w.id))
+_INSERT_WEBHOOK = Query(insert(webhooks))
+_DELETE_WEBHOOK = Query(delete(webhooks).where(_w.id == bindparam("id")))
+_LAMBDA = Query(select(lambda_functions.c.handler).where(lambda_functions.c.arn == bindparam("arn")))
+_LAMBDAS = Query(select(lambda_functions).order_by(lambda_functions.c.arn))
+_DELETE_LAMBDA = Query(delete(lambda_functions).where(lambda_functions.c.arn == bindparam("arn")))
+_INSERT_LAMBDA = Query(insert(lambda_functions))
+
+_INSERT_DELIVERY = Query(insert(deliveries).values({name: bindparam(name) for name in
+                                                   ("event_seq", "event_id", "destination", "target", "body", "status",
+                                                    "attempts", "next_attempt_ms", "redelivery", "last_error",
+                                                    "created_ms")}))
+_DUE = Query(select(_d.id, _d.event_seq, _d.event_id, _d.destination, _d.target, _d.body, _d.attempts, _d.redelivery)
+             .where(_d.status == PENDING, _d.next_attempt_ms <= bindparam("now_ms"))
+             .order_by(_d.next_attempt_ms, _d.id).limit(bindparam("limit")))
+_NEXT_DUE = Query(select(_d.next_attempt_ms).where(_d.status == PENDING).order_by(_d.next_attempt_ms).limit(1))
+_RECORD = Query(update(deliveries).where(_d.id == bindparam("id"), _d.status == PENDING).values(
+    status=bindparam("status"), attempts=bindparam("attempts"), next_attempt_ms=bindparam("next_attempt_ms"),
+    last_error=bindparam("last_error")))
+_INSERT_ATTEMPT = Query(insert(delivery_attempts))
+_OF_EVENT = Query(select(deliveries).where(_d.event_id == bindparam("event_id")).order_by(_d.id))
+_ATTEMPTS = Query(select(delivery_attempts).where(_a.delivery_id == bindparam("delivery_id")).order_by(_a.attempt))
+
+
+@repository("events")
+class EventRepository:
+    """The outbox."""
+
+    def __init__(self, tx):
+        self._db = tx.db
+
+    def append(self, envelope: dict, catalog: str, time: dt.datetime, copy_of: int | None = None) -> None:
+        self._db.execute(_APPEND, {"id": envelope["id"], "account_id": envelope["account"], "catalog": catalog,
+                                   "detail_type": envelope["detail-type"], "time_ms": to_ms(time),
+                                   "envelope": json_text.compact(envelope), "copy_of": copy_of, "dispatched": False})
+
+    def undispatched(self, limit: int) -> list[tuple[int, str, dict, int | None]]:
+        """(seq, account, envelope, copy_of) of the events no worker has dispatched yet, oldest first."""
+        return [(seq, account, json_text.loads(envelope), copy_of)
+                for seq, account, envelope, copy_of in self._db.tuples(_UNDISPATCHED, {"limit": limit})]
+
+    def mark_dispatched(self, seq: int) -> None:
+        self._db.execute(_DISPATCHED, {"seq": seq})
+
+    def page(self, after: int, limit: int, detail_types: list[str] | None = None, account_id: str | None = None,
+             catalog: str | None = None, newest_first: bool = False) -> list[tuple[int, str]]:
+        """(seq, envelope JSON) of the events after `after`, oldest (or newest) first, filtered (the log)."""
+        conditions: list[Any] = [_e.seq > after]
+        if detail_types:
+            conditions.append(_e.detail_type.in_(detail_types))
+        if account_id:
+            conditions.append(_e.account_id == account_id)
+        if catalog:
+            conditions.append(_e.catalog == catalog)
+        order = _e.seq.desc() if newest_first else _e.seq
+        statement = select(_e.seq, _e.envelope).where(and_(*conditions)).order_by(order).limit(limit)
+        return [(seq, envelope) for seq, envelope in self._db.tuples(statement)]
+
+    def by_id(self, event_id: str) -> list[tuple[int, str, dict]]:
+        return [(seq, account, json_text.loads(envelope)) for seq, account, envelope in
+                self._db.tuples(_BY_ID, {"id": event_id})]
+
+    def last_seq(self) -> int:
+        return self._db.value(_LAST_SEQ) or 0
+
+
+@repository("event_rules")
+class EventRuleRepository:
+    """EventBridge rules and their targets, per account, on the default bus."""
+
+    def __init__(self, tx):
+        self._db = tx.db
+
+    def get(self, account_id: str, name: str) -> dict | None:
+        row = self._db.first(_RULE, {"account_id": account_id, "name": name})
+        return None if row is None else row._asdict()
+
+    def put(self, account_id: str, name: str, values: dict, now: dt.datetime) -> None:
+        params = {"account_id": account_id, "name": name, **values}
+        if self._db.execute(_UPDATE_RULE, params).rowcount == 0:
+            self._db.execute(_INSERT_RULE, {**params, "created_ms": to_ms(now)})
+
+    def set_state(self, account_id: str, name: str, state: str) -> bool:
+        return self._db.execute(_SET_STATE, {"account_id": account_id, "name": name, "state": state}).rowcount == 1
+
+    def delete(self, account_id: str, name: str) -> None:
+        self._db.execute(_DELETE_RULE, {"account_id": account_id, "name": name})
+
+    def list_rules(self, account_id: str, prefix: str | None, after: str | None, limit: int) -> list[dict]:
+        conditions: list[Any] = [_r.account_id == account_id]
+        if prefix:
+            conditions.append(_r.name.startswith(prefix, autoescape=True))
+        if after is not None:
+            conditions.append(_r.name > after)
+        statement = select(event_rules).where(and_(*conditions)).order_by(_r.name).limit(limit)
+        return [row._asdict() for row in self._db.all(statement)]
+
+    def enabled(self, account_id: str) -> list[tuple[str, str]]:
+        """(name, pattern) of the account's enabled rules with an event pattern."""
+        return self._db.tuples(_ENABLED_RULES, {"account_id": account_id})
+
+    def targets(self, account_id: str, rule_name: str) -> list[dict]:
+        return [json_text.loads(document) for _target_id, _arn, document in
+                self._db.tuples(_TARGETS, {"account_id": account_id, "rule_name": rule_name})]
+
+    def put_target(self, account_id: str, rule_name: str, target: dict, now: dt.datetime) -> None:
+        key = {"account_id": account_id, "rule_name": rule_name, "target_id": target["Id"]}
+        self._db.execute(_DELETE_TARGET, key)
+        self._db.execute(_INSERT_TARGET, {**key, "arn": target["Arn"], "document": json_text.compact(target),
+                                          "created_ms": to_ms(now)})
+
+    def remove_target(self, account_id: str, rule_name: str, target_id: str) -> bool:
+        return self._db.execute(_DELETE_TARGET, {"account_id": account_id, "rule_name": rule_name,
+                                                 "target_id": target_id}).rowcount == 1
+
+
+@repository("event_sinks")
+class EventSinkRepository:
+    """Webhooks, and the Python handlers that play Lambda functions."""
+
+    def __init__(self, tx):
+        self._db = tx.db
+
+    def webhooks(self) -> list[dict]:
+        return [row._asdict() for row in self._db.all(_WEBHOOKS)]
+
+    def add_webhook(self, webhook_id: str, url: str, secret: str, pattern: str | None, account_id: str | None,
+                    now: dt.datetime) -> None:
+        self._db.execute(_INSERT_WEBHOOK, {"id": webhook_id, "url": url, "secret": secret, "event_pattern": pattern,
+                                           "account_id": account_id, "created_ms": to_ms(now)})
+
+    def remove_webhook(self, webhook_id: str) -> bool:
+        return self._db.execute(_DELETE_WEBHOOK, {"id": webhook_id}).rowcount == 1
+
+    def lambda_handler(self, arn: str) -> str | None:
+        return self._db.value(_LAMBDA, {"arn": arn})
+
+    def map_lambda(self, arn: str, handler: str, now: dt.datetime) -> None:
+        self._db.execute(_DELETE_LAMBDA, {"arn": arn})
+        self._db.execute(_INSERT_LAMBDA, {"arn": arn, "handler": handler, "created_ms": to_ms(now)})
+
+    def lambdas(self) -> list[dict]:
+        return [row._asdict() for row in self._db.all(_LAMBDAS)]
+
+
+@repository("deliveries")
+class DeliveryRepository:
+    def __init__(self, tx):
+        self._db = tx.db
+
+    def add(self, event_seq: int, event_id: str, destination: str, target: str, body: str, due: dt.datetime,
+            now: dt.datetime, redelivery: bool = False) -> None:
+        self._db.execute(_INSERT_DELIVERY, {
+            "event_seq": event_seq, "event_id": event_id, "destination": destination, "target": target, "body": body,
+            "status": PENDING, "attempts": 0, "next_attempt_ms": to_ms(due), "redelivery": redelivery,
+            "last_error": None, "created_ms": to_ms(now)})
+
+    def due(self, now: dt.datetime, limit: int) -> list[dict]:
+        return [row._asdict() for row in self._db.all(_DUE, {"now_ms": to_ms(now), "limit": limit})]
+
+    def next_due(self) -> dt.datetime | None:
+        due_ms = self._db.value(_NEXT_DUE)
+        return None if due_ms is None else from_ms(due_ms)
+
+    def record(self, delivery_id: int, attempt: int, outcome: str, status: str, status_code: int | None,
+               error: str | None, at: dt.datetime, duration_ms: int, next_attempt: dt.datetime) -> bool:
+        """Records an attempt and the delivery's new state; False when another worker recorded it first."""
+        if self._db.execute(_RECORD, {"id": delivery_id, "status": status, "attempts": attempt,
+                                      "next_attempt_ms": to_ms(next_attempt), "last_error": error}).rowcount != 1:
+            return False
+        self._db.execute(_INSERT_ATTEMPT, {"delivery_id": delivery_id, "attempt": attempt, "at_ms": to_ms(at),
+                                           "outcome": outcome, "status_code": status_code, "error": error,
+                                           "duration_ms": duration_ms})
+        return True
+
+    def of_event(self, event_id: str) -> list[dict]:
+        found = []
+        for row in self._db.all(_OF_EVENT, {"event_id": event_id}):
+            delivery = row._asdict()
+            delivery["attempt_log"] = [attempt._asdict() for attempt in
+                                       self._db.all(_ATTEMPTS, {"delivery_id": delivery["id"]})]
+            found.append(delivery)
+        return found
