@@ -291,6 +291,6 @@ def deliveries_made(data_dir: Path) -> tuple[int, int]:
     """(delivered, all) deliveries in a stopped server's SQLite file."""
     with sqlite3.connect(data_dir / "cosell.db") as connection:
         delivered = connection.execute("SELECT count(*) FROM deliveries WHERE status = 'delivered'").fetchone()[0]
-        undispatched = connection.execute("SELECT count(*) FROM events WHERE NOT dispatched").fetchone()[0]
+        undispatched = connection.execute("SELECT count(*) FROM events WHERE state = 0").fetchone()[0]
         total = connection.execute("SELECT count(*) FROM deliveries").fetchone()[0]
     return delivered, total + 2 * undispatched

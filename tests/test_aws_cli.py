@@ -10,7 +10,7 @@ import sys
 from opportunity_requests import full, minimal
 
 
-def aws(server, *args: str, tmp_path) -> subprocess.CompletedProcess:
+def aws(server, *args: str, tmp_path, service: str = "partnercentral-selling") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
@@ -21,7 +21,7 @@ def aws(server, *args: str, tmp_path) -> subprocess.CompletedProcess:
         "AWS_MAX_ATTEMPTS": "1",
     }
     return subprocess.run(
-        [sys.executable, "-m", "awscli", "partnercentral-selling", *args, "--endpoint-url", server.url, "--output", "json"],
+        [sys.executable, "-m", "awscli", service, *args, "--endpoint-url", server.url, "--output", "json"],
         capture_output=True, text=True, env=env, timeout=120,
     )
 
@@ -78,3 +78,18 @@ def test_cli_accepts_an_aws_referral(server, tmp_path):
     again = aws(server, "reject-engagement-invitation", "--catalog", "Sandbox", "--identifier", invitation_id,
                 tmp_path=tmp_path)
     assert again.returncode != 0 and "ConflictException" in again.stderr
+
+
+def test_cli_puts_an_eventbridge_rule(server, tmp_path):
+    """`aws events` against cosell's endpoint: a rule on Partner Central's events, shown and deleted."""
+    pattern = json.dumps({"source": ["aws.partnercentral-selling"], "detail": {"catalog": ["Sandbox"]}})
+    put = aws(server, "put-rule", "--name", "cli-rule", "--event-pattern", pattern, tmp_path=tmp_path, service="events")
+    assert put.returncode == 0, put.stderr
+    assert json.loads(put.stdout)["RuleArn"] == "arn:aws:events:us-east-1:123456789012:rule/cli-rule"
+    shown = aws(server, "describe-rule", "--name", "cli-rule", tmp_path=tmp_path, service="events")
+    assert json.loads(shown.stdout)["EventPattern"] == pattern
+    missing = aws(server, "describe-rule", "--name", "no-rule", tmp_path=tmp_path, service="events")
+    assert missing.returncode != 0 and "ResourceNotFoundException" in missing.stderr
+    assert "Rule no-rule does not exist on EventBus default." in missing.stderr
+    deleted = aws(server, "delete-rule", "--name", "cli-rule", tmp_path=tmp_path, service="events")
+    assert deleted.returncode == 0, deleted.stderr

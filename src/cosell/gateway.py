@@ -171,6 +171,7 @@ class Gateway:
         self.faults = faults or Faults(store)
         self.authenticator = Authenticator(settings, store)
         self.served: dict[str, _Served] = {}  # by target prefix
+        self.answered = 0  # API requests answered: background work (event delivery) yields while it grows
         for name in sorted(registry.services()):
             served = service(name)
             check_model(served, registry.known(name))
@@ -190,6 +191,7 @@ class Gateway:
         self._run(exchange)
         for commit in exchange.commits:
             exchange.guard(commit.result)
+        self.answered += 1
         return exchange.finish()
 
     async def handle_async(self, raw: RawRequest) -> RawResponse:
@@ -204,6 +206,7 @@ class Gateway:
                 await commit.wait()
             except Exception as error:  # the disk refused the batch: nothing of the request is kept
                 exchange.guard(_raise, error)
+        self.answered += 1
         return exchange.finish()
 
     def _begin(self, raw: RawRequest) -> Exchange:

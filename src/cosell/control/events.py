@@ -16,7 +16,6 @@ from cosell.delivery.targets import LAMBDA, target_kind
 from cosell.domain.event_patterns import EventPattern, InvalidPattern
 from cosell.protocol.errors import FieldError, NotFoundError, ValidationError
 from cosell.store import Store
-from cosell.timestamps import format_timestamp, from_ms
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
@@ -35,7 +34,7 @@ def event_log(store: Store, after: int = 0, limit: int = DEFAULT_PAGE, detail_ty
         raise _refuse("limit", f"limit must be between 1 and {MAX_PAGE}.")
     with store.read() as tx:
         page = tx.events.page(after, limit, detail_types, account_id, catalog)
-    return {"Events": [json_text.loads(envelope) for _seq, envelope in page],
+    return {"Events": [envelope for _seq, envelope in page],
             "Cursor": str(page[-1][0] if page else after)}
 
 
@@ -53,7 +52,8 @@ def log_page(store: Store, after: int, limit: int, detail_types: list[str] | Non
              catalog: str | None) -> list[tuple[int, str]]:
     """(cursor, envelope JSON) pairs, for the stream."""
     with store.read() as tx:
-        return tx.events.page(after, limit, detail_types, account_id, catalog)
+        page = tx.events.page(after, limit, detail_types, account_id, catalog)
+    return [(seq, json_text.compact(envelope)) for seq, envelope in page]
 
 
 def last_cursor(store: Store) -> int:
@@ -110,42 +110,33 @@ def redeliver(store: Store, event_id: str, webhook_id: str | None, now: dt.datet
     """The event delivered once more (same id, as AWS's redeliveries) to each webhook it matches now, or to
     `webhook_id` alone."""
     with store.write() as tx:
-        copies = tx.events.by_id(event_id)
-        if not copies:
+        found = tx.events.by_id(event_id)
+        if not found:
             raise NotFoundError(f"No event has the id {event_id}.")
+        seq, event = found[0]
         webhooks = tx.event_sinks.webhooks()
         if webhook_id is not None:
             webhooks = [webhook for webhook in webhooks if webhook["id"] == webhook_id]
             if not webhooks:
                 raise NotFoundError(f"No webhook has the id {webhook_id}.")
-        queued = []
-        for seq, account, event in copies[:1]:
-            body = json_text.compact(event)
-            for webhook in webhooks:
-                if webhook["account_id"] not in (None, account):
-                    continue
-                if webhook_id is None and webhook["event_pattern"] is not None \
-                        and not EventPattern(webhook["event_pattern"]).matches(event):
-                    continue
-                tx.deliveries.add(seq, event_id, f"webhook {webhook['id']}", webhook["url"], body, now, now,
-                                  redelivery=True)
-                queued.append(webhook["id"])
-    return {"EventId": event_id, "Webhooks": queued}
+        chosen = [webhook for webhook in webhooks if webhook["account_id"] in (None, event["account"])
+                  and (webhook_id is not None or webhook["event_pattern"] is None
+                       or EventPattern(webhook["event_pattern"]).matches(event))]
+        tx.deliveries.add_many([{"event_seq": seq, "event_id": event_id, "destination": f"webhook {webhook['id']}",
+                                 "target": webhook["url"], "redelivery": True} for webhook in chosen], now)
+    return {"EventId": event_id, "Webhooks": [webhook["id"] for webhook in chosen]}
 
 
 def deliveries(store: Store, event_id: str) -> dict[str, Any]:
     """Every delivery of an event, with each attempt."""
     with store.read() as tx:
-        if not tx.events.by_id(event_id):
+        found = tx.events.by_id(event_id)
+        if not found:
             raise NotFoundError(f"No event has the id {event_id}.")
-        found = tx.deliveries.of_event(event_id)
+        rows = tx.deliveries.of_events([seq for seq, _event in found])
     return {"EventId": event_id, "Deliveries": [
-        {"Destination": delivery["destination"], "Target": delivery["target"], "Status": delivery["status"],
-         "Attempts": [{"Attempt": attempt["attempt"], "Outcome": attempt["outcome"],
-                       "StatusCode": attempt["status_code"], "Error": attempt["error"],
-                       "DurationMs": attempt["duration_ms"], "At": format_timestamp(from_ms(attempt["at_ms"]))}
-                      for attempt in delivery["attempt_log"]],
-         "Redelivery": bool(delivery["redelivery"])} for delivery in found]}
+        {"Destination": row["destination"], "Target": row["target"], "Status": row["status"],
+         "Attempts": row["attempt_log"], "Redelivery": bool(row["redelivery"])} for row in rows]}
 
 
 def map_lambda(store: Store, arn: str, handler: str, now: dt.datetime) -> dict[str, Any]:

@@ -29,13 +29,14 @@ class Delivery:
             stop(self.process)
 
 
-def start_delivery(settings: Settings, store) -> Delivery:
+def start_delivery(settings: Settings, store, api_activity=None) -> Delivery:
+    """The worker `--event-delivery` asks for; a thread yields to the API while `api_activity()` grows."""
     if settings.event_delivery is EventDelivery.OFF:
         return Delivery()
     if settings.event_delivery is EventDelivery.PROCESS:
         return Delivery(process=spawn(settings))
     from cosell.delivery.worker import DeliveryWorker
-    worker = DeliveryWorker(store, settings)
+    worker = DeliveryWorker(store, settings, api_activity=api_activity)
     worker.start()
     return Delivery(worker=worker)
 

@@ -52,7 +52,7 @@ def create_app(settings: Settings, store: Store | None = None) -> CosellApp:
         # loop itself makes.
         await run_in_threadpool(reviewer.catch_up, store, settings, clock.now())
         jobs.start()
-        delivery = start_delivery(settings, store)
+        delivery = start_delivery(settings, store, api_activity=lambda: gateway.answered)
         # What start-up built (botocore's model, the compiled validators and statements) lives as long
         # as the server: kept out of the collector, a full collection no longer walks it, a pause every
         # request in flight would wait out (bench/README.md, "Measurements behind the code").

@@ -76,6 +76,14 @@ class AdminEndpoints:
         return self.settings.admin_token is not None and hmac.compare_digest(sent, self.settings.admin_token)
 
     @staticmethod
+    def parameters(request: Request) -> dict[str, list[str]]:
+        """A request's query: each name with the list of its values."""
+        parameters: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            parameters.setdefault(name, []).append(value)
+        return parameters
+
+    @staticmethod
     def error(error: ServiceError) -> Response:
         return _to_starlette(error_response(error))
 
@@ -107,11 +115,8 @@ class AdminEndpoints:
         async def serve(request: Request) -> Response:
             if not self.allowed(request):
                 return self.refused()
-            parameters: dict[str, list[str]] = {}
-            for name, value in request.query_params.multi_items():
-                parameters.setdefault(name, []).append(value)
             try:
-                result = await run_in_threadpool(action, parameters)
+                result = await run_in_threadpool(action, self.parameters(request))
             except ServiceError as error:
                 return _to_starlette(error_response(error))
             return Response(json.dumps(result, default=str), media_type="application/json")

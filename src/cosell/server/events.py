@@ -77,9 +77,7 @@ def event_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
         """The log, then every new event as it is published: `id:` is the cursor, `data:` the envelope."""
         if not admin.allowed(request):
             return admin.refused()
-        parameters: dict[str, list[str]] = {}
-        for name, value in request.query_params.multi_items():
-            parameters.setdefault(name, []).append(value)
+        parameters = admin.parameters(request)
         try:
             filters = _filters(parameters)
             resume = request.headers.get("last-event-id")

@@ -18,20 +18,22 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
     and_,
     bindparam,
     delete,
-    false,
     insert,
+    or_,
     select,
-    true,
+    text,
     update,
 )
 
 from cosell import json_text
+from cosell.domain import events as catalogue
 from cosell.store.execution import Query
 from cosell.store.metadata import metadata
 from cosell.store.transaction import repository
@@ -48,12 +50,16 @@ events = Table(
     Column("catalog", String(16), nullable=False),
     Column("detail_type", String(64), nullable=False),
     Column("time_ms", BigInteger, nullable=False),  # on cosell's clock
-    Column("envelope", Text, nullable=False),  # the event as EventBridge delivers it, JSON
+    Column("resources", Text, nullable=False),  # JSON list
+    Column("detail", Text, nullable=False),  # JSON object; the envelope is built from these columns when read
     Column("copy_of", BigInteger),  # a re-emission (`--event-duplicates`) names its original's seq
-    Column("dispatched", Boolean, nullable=False),
+    Column("state", SmallInteger, nullable=False),  # WAITING until a worker has dispatched it, then DISPATCHED
+    Column("lease_ms", BigInteger),  # a worker sending it holds it until then (wall clock); another takes it after
 )
-Index("events_undispatched", events.c.dispatched, events.c.seq)
-Index("events_by_id", events.c.id)
+# Only the waiting events are indexed (partial index): it stays a few pages however long the log grows,
+# and a publish costs one small index entry. The log is read by seq; an event's id is looked up only
+# by admin commands, by a scan (a random-UUID index would cost every publish a random page).
+Index("events_waiting", events.c.seq, sqlite_where=text("state = 0"), postgresql_where=text("state = 0"))
 
 event_rules = Table(
     "event_rules",
@@ -106,40 +112,39 @@ deliveries = Table(
     Column("event_id", String(36), nullable=False),
     Column("destination", String(256), nullable=False),  # "rule <account>/<rule>/<target>" or "webhook <id>"
     Column("target", String(2048), nullable=False),  # the target's ARN, or the webhook's URL
-    Column("body", Text, nullable=False),  # what is sent: the event, or the target's Input/InputPath/transformed text
+    Column("body", Text),  # what is sent when it is not the event itself (a target's Input/InputPath/transformer)
     Column("status", String(16), nullable=False),  # pending | delivered | failed
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_ms", BigInteger, nullable=False),  # wall clock: retries are real waits
-    Column("redelivery", Boolean, nullable=False),  # a second delivery of the same event (`--event-duplicates`)
-    Column("last_error", Text),
+    Column("redelivery", Boolean, nullable=False),  # a second delivery of the same event (redeliver, duplicates)
+    Column("attempt_log", Text, nullable=False),  # JSON list: each attempt's time, outcome, status code, error, ms
     Column("created_ms", BigInteger, nullable=False),
 )
-Index("deliveries_due", deliveries.c.status, deliveries.c.next_attempt_ms)
-Index("deliveries_by_event", deliveries.c.event_id)
-
-delivery_attempts = Table(
-    "delivery_attempts",
-    metadata,
-    Column("delivery_id", BigInteger, primary_key=True),
-    Column("attempt", Integer, primary_key=True),
-    Column("at_ms", BigInteger, nullable=False),
-    Column("outcome", String(16), nullable=False),  # delivered | error
-    Column("status_code", Integer),
-    Column("error", Text),
-    Column("duration_ms", Integer, nullable=False),
-)
+# Only pending deliveries (retries, redeliveries) are looked for; the rest are history, read by event.
+Index("deliveries_due", deliveries.c.next_attempt_ms, sqlite_where=text("status = 'pending'"),
+      postgresql_where=text("status = 'pending'"))
+Index("deliveries_by_event", deliveries.c.event_seq)
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+WAITING, DISPATCHED = 0, 1
 
-_e, _r, _t, _w, _d, _a = events.c, event_rules.c, event_targets.c, webhooks.c, deliveries.c, delivery_attempts.c
+_e, _r, _t, _w, _d = events.c, event_rules.c, event_targets.c, webhooks.c, deliveries.c
+_ENVELOPE_COLUMNS = (_e.seq, _e.id, _e.account_id, _e.detail_type, _e.time_ms, _e.resources, _e.detail)
 _APPEND = Query(insert(events).values({name: bindparam(name) for name in
-                                       ("id", "account_id", "catalog", "detail_type", "time_ms", "envelope", "copy_of",
-                                        "dispatched")}))
-# Several workers (one per server process on PostgreSQL) each take events no other has locked.
-_UNDISPATCHED = Query(select(_e.seq, _e.account_id, _e.envelope, _e.copy_of).where(_e.dispatched == false())
-                      .order_by(_e.seq).limit(bindparam("limit")).with_for_update(skip_locked=True))
-_DISPATCHED = Query(update(events).where(_e.seq == bindparam("seq")).values(dispatched=true()))
-_BY_ID = Query(select(_e.seq, _e.account_id, _e.envelope).where(_e.id == bindparam("id")).order_by(_e.seq))
+                                       ("id", "account_id", "catalog", "detail_type", "time_ms", "resources", "detail",
+                                        "copy_of", "state")}))
+# What a worker may take: waiting, and not held by another worker's lease. On PostgreSQL several workers
+# (one per server process) each lock different events (SKIP LOCKED) for the transaction that leases them.
+_WAITING = Query(select(*_ENVELOPE_COLUMNS, _e.catalog, _e.copy_of)
+                 .where(text("state = 0"), or_(_e.lease_ms.is_(None), _e.lease_ms < bindparam("now_ms")))
+                 .order_by(_e.seq).limit(bindparam("limit")).with_for_update(skip_locked=True))
+
+# Run once per event of a round (executemany: one prepared statement).
+_SET_STATE = Query(update(events).where(_e.seq == bindparam("event_seq"))
+                   .values(state=bindparam("state"), lease_ms=bindparam("lease_ms")))
+_ANY_WAITING = Query(select(_e.seq).where(text("state = 0"), or_(_e.lease_ms.is_(None), _e.lease_ms < bindparam("now_ms")))
+                     .limit(1))
+_BY_ID = Query(select(*_ENVELOPE_COLUMNS).where(_e.id == bindparam("id")).order_by(_e.seq))
 _LAST_SEQ = Query(select(_e.seq).order_by(_e.seq.desc()).limit(1))
 
 _RULE = Query(select(event_rules).where(_r.account_id == bindparam("account_id"), _r.name == bindparam("name")))
@@ -148,7 +153,7 @@ _INSERT_RULE = Query(insert(event_rules))
 _UPDATE_RULE = Query(update(event_rules).where(*_RULE_KEY).values(
     event_pattern=bindparam("event_pattern"), schedule_expression=bindparam("schedule_expression"),
     state=bindparam("state"), description=bindparam("description"), role_arn=bindparam("role_arn")))
-_SET_STATE = Query(update(event_rules).where(*_RULE_KEY).values(state=bindparam("state")))
+_SET_RULE_STATE = Query(update(event_rules).where(*_RULE_KEY).values(state=bindparam("state")))
 _DELETE_RULE = Query(delete(event_rules).where(*_RULE_KEY))
 _ENABLED_RULES = Query(select(_r.name, _r.event_pattern).where(_r.account_id == bindparam("account_id"),
                                                                  _r.state == "ENABLED", _r.event_pattern.is_not(None)))
@@ -167,18 +172,23 @@ _INSERT_LAMBDA = Query(insert(lambda_functions))
 
 _INSERT_DELIVERY = Query(insert(deliveries).values({name: bindparam(name) for name in
                                                    ("event_seq", "event_id", "destination", "target", "body", "status",
-                                                    "attempts", "next_attempt_ms", "redelivery", "last_error",
+                                                    "attempts", "next_attempt_ms", "redelivery", "attempt_log",
                                                     "created_ms")}))
-_DUE = Query(select(_d.id, _d.event_seq, _d.event_id, _d.destination, _d.target, _d.body, _d.attempts, _d.redelivery)
-             .where(_d.status == PENDING, _d.next_attempt_ms <= bindparam("now_ms"))
-             .order_by(_d.next_attempt_ms, _d.id).limit(bindparam("limit")))
-_NEXT_DUE = Query(select(_d.next_attempt_ms).where(_d.status == PENDING).order_by(_d.next_attempt_ms).limit(1))
+_DUE = Query(select(_d.id, _d.event_seq, _d.event_id, _d.destination, _d.target, _d.body, _d.attempts, _d.redelivery,
+                    _d.attempt_log)
+             .where(text("status = 'pending'"), _d.next_attempt_ms <= bindparam("now_ms"))
+             .order_by(_d.next_attempt_ms, _d.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
+_ANY_DUE = Query(select(_d.id).where(text("status = 'pending'"), _d.next_attempt_ms <= bindparam("now_ms")).limit(1))
 _RECORD = Query(update(deliveries).where(_d.id == bindparam("id"), _d.status == PENDING).values(
     status=bindparam("status"), attempts=bindparam("attempts"), next_attempt_ms=bindparam("next_attempt_ms"),
-    last_error=bindparam("last_error")))
-_INSERT_ATTEMPT = Query(insert(delivery_attempts))
-_OF_EVENT = Query(select(deliveries).where(_d.event_id == bindparam("event_id")).order_by(_d.id))
-_ATTEMPTS = Query(select(delivery_attempts).where(_a.delivery_id == bindparam("delivery_id")).order_by(_a.attempt))
+    attempt_log=bindparam("attempt_log")))
+
+
+
+def _envelope(row) -> dict:
+    seq, event_id, account, detail_type, time_ms, resources, detail = row[:7]
+    return catalogue.envelope(detail_type, account, from_ms(time_ms), json_text.loads(resources),
+                              json_text.loads(detail), event_id)
 
 
 @repository("events")
@@ -189,21 +199,45 @@ class EventRepository:
         self._db = tx.db
 
     def append(self, envelope: dict, catalog: str, time: dt.datetime, copy_of: int | None = None) -> None:
+        """`time`: the event's, of which the envelope shows the whole seconds."""
         self._db.execute(_APPEND, {"id": envelope["id"], "account_id": envelope["account"], "catalog": catalog,
-                                   "detail_type": envelope["detail-type"], "time_ms": to_ms(time),
-                                   "envelope": json_text.compact(envelope), "copy_of": copy_of, "dispatched": False})
+                                   "detail_type": envelope["detail-type"],
+                                   "time_ms": to_ms(time),
+                                   "resources": json_text.compact(envelope["resources"]),
+                                   "detail": json_text.compact(envelope["detail"]), "copy_of": copy_of,
+                                   "state": WAITING})
 
-    def undispatched(self, limit: int) -> list[tuple[int, str, dict, int | None]]:
-        """(seq, account, envelope, copy_of) of the events no worker has dispatched yet, oldest first."""
-        return [(seq, account, json_text.loads(envelope), copy_of)
-                for seq, account, envelope, copy_of in self._db.tuples(_UNDISPATCHED, {"limit": limit})]
+    def waiting(self, limit: int, now: dt.datetime) -> list[tuple[int, str, dict, int | None]]:
+        """(seq, catalog, envelope, copy_of) of events no worker has dispatched or holds, oldest first."""
+        return [(row[0], row[7], _envelope(row), row[8])
+                for row in self._db.tuples(_WAITING, {"limit": limit, "now_ms": to_ms(now)})]
 
-    def mark_dispatched(self, seq: int) -> None:
-        self._db.execute(_DISPATCHED, {"seq": seq})
+    def any_waiting(self, now: dt.datetime) -> bool:
+        return self._db.value(_ANY_WAITING, {"now_ms": to_ms(now)}) is not None
+
+    def by_seqs(self, seqs: list[int]) -> dict[int, dict]:
+        statement = select(*_ENVELOPE_COLUMNS).where(_e.seq.in_(seqs))
+        return {row[0]: _envelope(row) for row in self._db.tuples(statement)}
+
+    def lease(self, seqs: list[int], until: dt.datetime) -> None:
+        if seqs:
+            self._set(seqs, WAITING, to_ms(until))
+
+    def release(self, seqs: list[int]) -> None:
+        """Leased events this worker will not send now: any worker may take them again."""
+        if seqs:
+            self._set(seqs, WAITING, None)
+
+    def mark_dispatched(self, seqs: list[int]) -> None:
+        if seqs:
+            self._set(seqs, DISPATCHED, None)
+
+    def _set(self, seqs: list[int], state: int, lease_ms: int | None) -> None:
+        self._db.execute_many(_SET_STATE, [{"event_seq": seq, "state": state, "lease_ms": lease_ms} for seq in seqs])
 
     def page(self, after: int, limit: int, detail_types: list[str] | None = None, account_id: str | None = None,
-             catalog: str | None = None, newest_first: bool = False) -> list[tuple[int, str]]:
-        """(seq, envelope JSON) of the events after `after`, oldest (or newest) first, filtered (the log)."""
+             catalog: str | None = None, newest_first: bool = False) -> list[tuple[int, dict]]:
+        """(seq, envelope) of the events after `after`, oldest (or newest) first, filtered (the log)."""
         conditions: list[Any] = [_e.seq > after]
         if detail_types:
             conditions.append(_e.detail_type.in_(detail_types))
@@ -212,12 +246,12 @@ class EventRepository:
         if catalog:
             conditions.append(_e.catalog == catalog)
         order = _e.seq.desc() if newest_first else _e.seq
-        statement = select(_e.seq, _e.envelope).where(and_(*conditions)).order_by(order).limit(limit)
-        return [(seq, envelope) for seq, envelope in self._db.tuples(statement)]
+        statement = select(*_ENVELOPE_COLUMNS).where(and_(*conditions)).order_by(order).limit(limit)
+        return [(row[0], _envelope(row)) for row in self._db.tuples(statement)]
 
-    def by_id(self, event_id: str) -> list[tuple[int, str, dict]]:
-        return [(seq, account, json_text.loads(envelope)) for seq, account, envelope in
-                self._db.tuples(_BY_ID, {"id": event_id})]
+    def by_id(self, event_id: str) -> list[tuple[int, dict]]:
+        """(seq, envelope) of the event (and of its copies' deliveries' originals): a scan, for admin commands."""
+        return [(row[0], _envelope(row)) for row in self._db.tuples(_BY_ID, {"id": event_id})]
 
     def last_seq(self) -> int:
         return self._db.value(_LAST_SEQ) or 0
@@ -240,7 +274,7 @@ class EventRuleRepository:
             self._db.execute(_INSERT_RULE, {**params, "created_ms": to_ms(now)})
 
     def set_state(self, account_id: str, name: str, state: str) -> bool:
-        return self._db.execute(_SET_STATE, {"account_id": account_id, "name": name, "state": state}).rowcount == 1
+        return self._db.execute(_SET_RULE_STATE, {"account_id": account_id, "name": name, "state": state}).rowcount == 1
 
     def delete(self, account_id: str, name: str) -> None:
         self._db.execute(_DELETE_RULE, {"account_id": account_id, "name": name})
@@ -304,39 +338,45 @@ class EventSinkRepository:
 
 @repository("deliveries")
 class DeliveryRepository:
+    """Each delivery of an event to one destination, with every attempt in its attempt log."""
+
     def __init__(self, tx):
         self._db = tx.db
 
-    def add(self, event_seq: int, event_id: str, destination: str, target: str, body: str, due: dt.datetime,
-            now: dt.datetime, redelivery: bool = False) -> None:
-        self._db.execute(_INSERT_DELIVERY, {
-            "event_seq": event_seq, "event_id": event_id, "destination": destination, "target": target, "body": body,
-            "status": PENDING, "attempts": 0, "next_attempt_ms": to_ms(due), "redelivery": redelivery,
-            "last_error": None, "created_ms": to_ms(now)})
+    def add_many(self, rows: list[dict], now: dt.datetime) -> None:
+        """Deliveries as dicts: event_seq, event_id, destination, target, body (None: the event), status,
+        attempts, next_attempt (datetime), redelivery, attempt_log (list)."""
+        if rows:
+            self._db.execute_many(_INSERT_DELIVERY, [{
+                "event_seq": row["event_seq"], "event_id": row["event_id"], "destination": row["destination"],
+                "target": row["target"], "body": row.get("body"), "status": row.get("status", PENDING),
+                "attempts": row.get("attempts", 0), "next_attempt_ms": to_ms(row.get("next_attempt", now)),
+                "redelivery": row.get("redelivery", False), "attempt_log": json_text.compact(row.get("attempt_log", [])),
+                "created_ms": to_ms(now)} for row in rows])
 
-    def due(self, now: dt.datetime, limit: int) -> list[dict]:
-        return [row._asdict() for row in self._db.all(_DUE, {"now_ms": to_ms(now), "limit": limit})]
+    def any_due(self, now: dt.datetime) -> bool:
+        return self._db.value(_ANY_DUE, {"now_ms": to_ms(now)}) is not None
 
-    def next_due(self) -> dt.datetime | None:
-        due_ms = self._db.value(_NEXT_DUE)
-        return None if due_ms is None else from_ms(due_ms)
+    def take_due(self, now: dt.datetime, limit: int, lease_until: dt.datetime) -> list[dict]:
+        """Pending deliveries that are due, leased to the caller until `lease_until` (another worker skips them)."""
+        due = [row._asdict() for row in self._db.all(_DUE, {"now_ms": to_ms(now), "limit": limit})]
+        if due:
+            self._db.execute(update(deliveries).where(_d.id.in_([row["id"] for row in due]))
+                             .values(next_attempt_ms=to_ms(lease_until)))
+        for row in due:
+            row["attempt_log"] = json_text.loads(row["attempt_log"])
+        return due
 
-    def record(self, delivery_id: int, attempt: int, outcome: str, status: str, status_code: int | None,
-               error: str | None, at: dt.datetime, duration_ms: int, next_attempt: dt.datetime) -> bool:
-        """Records an attempt and the delivery's new state; False when another worker recorded it first."""
-        if self._db.execute(_RECORD, {"id": delivery_id, "status": status, "attempts": attempt,
-                                      "next_attempt_ms": to_ms(next_attempt), "last_error": error}).rowcount != 1:
-            return False
-        self._db.execute(_INSERT_ATTEMPT, {"delivery_id": delivery_id, "attempt": attempt, "at_ms": to_ms(at),
-                                           "outcome": outcome, "status_code": status_code, "error": error,
-                                           "duration_ms": duration_ms})
-        return True
+    def record(self, delivery_id: int, attempts: int, status: str, next_attempt: dt.datetime,
+               attempt_log: list[dict]) -> bool:
+        """A pending delivery's attempt; False when another worker recorded it first."""
+        return self._db.execute(_RECORD, {"id": delivery_id, "status": status, "attempts": attempts,
+                                          "next_attempt_ms": to_ms(next_attempt),
+                                          "attempt_log": json_text.compact(attempt_log)}).rowcount == 1
 
-    def of_event(self, event_id: str) -> list[dict]:
-        found = []
-        for row in self._db.all(_OF_EVENT, {"event_id": event_id}):
-            delivery = row._asdict()
-            delivery["attempt_log"] = [attempt._asdict() for attempt in
-                                       self._db.all(_ATTEMPTS, {"delivery_id": delivery["id"]})]
-            found.append(delivery)
+    def of_events(self, seqs: list[int]) -> list[dict]:
+        statement = select(deliveries).where(_d.event_seq.in_(seqs)).order_by(_d.id)
+        found = [row._asdict() for row in self._db.all(statement)]
+        for row in found:
+            row["attempt_log"] = json_text.loads(row["attempt_log"])
         return found

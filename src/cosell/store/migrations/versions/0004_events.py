@@ -1,5 +1,5 @@
 """Events: the outbox (events), EventBridge rules and targets, webhooks, Lambda handler mappings,
-deliveries and their attempts (store/events.py).
+deliveries with their attempts (store/events.py).
 
 Revision 0004, after 0003.
 """
@@ -24,12 +24,14 @@ def upgrade() -> None:
         sa.Column("catalog", sa.String(16), nullable=False),
         sa.Column("detail_type", sa.String(64), nullable=False),
         sa.Column("time_ms", sa.BigInteger, nullable=False),
-        sa.Column("envelope", sa.Text, nullable=False),
+        sa.Column("resources", sa.Text, nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
         sa.Column("copy_of", sa.BigInteger),
-        sa.Column("dispatched", sa.Boolean, nullable=False),
+        sa.Column("state", sa.SmallInteger, nullable=False),
+        sa.Column("lease_ms", sa.BigInteger),
     )
-    op.create_index("events_undispatched", "events", ["dispatched", "seq"])
-    op.create_index("events_by_id", "events", ["id"])
+    op.create_index("events_waiting", "events", ["seq"], sqlite_where=sa.text("state = 0"),
+                    postgresql_where=sa.text("state = 0"))
     op.create_table(
         "event_rules",
         sa.Column("account_id", sa.String(12), primary_key=True),
@@ -72,29 +74,20 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(36), nullable=False),
         sa.Column("destination", sa.String(256), nullable=False),
         sa.Column("target", sa.String(2048), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("body", sa.Text),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("next_attempt_ms", sa.BigInteger, nullable=False),
         sa.Column("redelivery", sa.Boolean, nullable=False),
-        sa.Column("last_error", sa.Text),
+        sa.Column("attempt_log", sa.Text, nullable=False),
         sa.Column("created_ms", sa.BigInteger, nullable=False),
     )
-    op.create_index("deliveries_due", "deliveries", ["status", "next_attempt_ms"])
-    op.create_index("deliveries_by_event", "deliveries", ["event_id"])
-    op.create_table(
-        "delivery_attempts",
-        sa.Column("delivery_id", sa.BigInteger, primary_key=True),
-        sa.Column("attempt", sa.Integer, primary_key=True),
-        sa.Column("at_ms", sa.BigInteger, nullable=False),
-        sa.Column("outcome", sa.String(16), nullable=False),
-        sa.Column("status_code", sa.Integer),
-        sa.Column("error", sa.Text),
-        sa.Column("duration_ms", sa.Integer, nullable=False),
-    )
+    op.create_index("deliveries_due", "deliveries", ["next_attempt_ms"], sqlite_where=sa.text("status = 'pending'"),
+                    postgresql_where=sa.text("status = 'pending'"))
+    op.create_index("deliveries_by_event", "deliveries", ["event_seq"])
 
 
 def downgrade() -> None:
-    for table in ("delivery_attempts", "deliveries", "lambda_functions", "webhooks", "event_targets", "event_rules",
+    for table in ("deliveries", "lambda_functions", "webhooks", "event_targets", "event_rules",
                   "events"):
         op.drop_table(table)
