@@ -112,10 +112,14 @@ class DeliveryWorker:
             if not tx.events.any_waiting(now):
                 return 0
         with self.store.write() as tx:
+            webhooks = tx.event_sinks.webhooks()
+            if not webhooks and not self.settings.event_duplicates and not tx.event_rules.any_enabled():
+                nobody_listens = tx.events.waiting_seqs(limit, now)  # no event needs reading
+                tx.events.mark_dispatched(nobody_listens)
+                return len(nobody_listens)
             waiting = tx.events.waiting(limit, now)
             if not waiting:
                 return 0
-            webhooks = tx.event_sinks.webhooks()
             rules_of: dict[str, list[tuple[str, EventPattern, list[dict]]]] = {}
             planned: list[tuple[int, dict, list[_Destination]]] = []
             quiet: list[tuple[int, str, dict, int | None]] = []

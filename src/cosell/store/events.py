@@ -144,6 +144,8 @@ _SET_STATE = Query(update(events).where(_e.seq == bindparam("event_seq"))
                    .values(state=bindparam("state"), lease_ms=bindparam("lease_ms")))
 _ANY_WAITING = Query(select(_e.seq).where(text("state = 0"), or_(_e.lease_ms.is_(None), _e.lease_ms < bindparam("now_ms")))
                      .limit(1))
+_WAITING_SEQS = Query(select(_e.seq).where(text("state = 0"), or_(_e.lease_ms.is_(None), _e.lease_ms < bindparam("now_ms")))
+                      .order_by(_e.seq).limit(bindparam("limit")).with_for_update(skip_locked=True))
 _BY_ID = Query(select(*_ENVELOPE_COLUMNS).where(_e.id == bindparam("id")).order_by(_e.seq))
 _LAST_SEQ = Query(select(_e.seq).order_by(_e.seq.desc()).limit(1))
 
@@ -157,6 +159,7 @@ _SET_RULE_STATE = Query(update(event_rules).where(*_RULE_KEY).values(state=bindp
 _DELETE_RULE = Query(delete(event_rules).where(*_RULE_KEY))
 _ENABLED_RULES = Query(select(_r.name, _r.event_pattern).where(_r.account_id == bindparam("account_id"),
                                                                  _r.state == "ENABLED", _r.event_pattern.is_not(None)))
+_ANY_ENABLED_RULE = Query(select(_r.name).where(_r.state == "ENABLED", _r.event_pattern.is_not(None)).limit(1))
 _TARGET_KEY = (_t.account_id == bindparam("account_id"), _t.rule_name == bindparam("rule_name"))
 _TARGETS = Query(select(_t.target_id, _t.arn, _t.document).where(*_TARGET_KEY).order_by(_t.target_id))
 _DELETE_TARGET = Query(delete(event_targets).where(*_TARGET_KEY, _t.target_id == bindparam("target_id")))
@@ -211,6 +214,10 @@ class EventRepository:
         """(seq, catalog, envelope, copy_of) of events no worker has dispatched or holds, oldest first."""
         return [(row[0], row[7], _envelope(row), row[8])
                 for row in self._db.tuples(_WAITING, {"limit": limit, "now_ms": to_ms(now)})]
+
+    def waiting_seqs(self, limit: int, now: dt.datetime) -> list[int]:
+        """The seqs of what `waiting` would return, without reading the events (when nothing listens)."""
+        return [seq for (seq,) in self._db.tuples(_WAITING_SEQS, {"limit": limit, "now_ms": to_ms(now)})]
 
     def any_waiting(self, now: dt.datetime) -> bool:
         return self._db.value(_ANY_WAITING, {"now_ms": to_ms(now)}) is not None
@@ -291,6 +298,10 @@ class EventRuleRepository:
     def enabled(self, account_id: str) -> list[tuple[str, str]]:
         """(name, pattern) of the account's enabled rules with an event pattern."""
         return self._db.tuples(_ENABLED_RULES, {"account_id": account_id})
+
+    def any_enabled(self) -> bool:
+        """Whether any account has an enabled rule with an event pattern."""
+        return self._db.value(_ANY_ENABLED_RULE) is not None
 
     def targets(self, account_id: str, rule_name: str) -> list[dict]:
         return [json_text.loads(document) for _target_id, _arn, document in
