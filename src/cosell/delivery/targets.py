@@ -85,15 +85,16 @@ def _transformed(transformer: dict, event: dict, rule_name: str, rule_arn: str) 
     return "".join(out)
 
 
-def rendered_body(target: dict, event: dict, rule_name: str, rule_arn: str) -> str:
-    """What the target receives for the event (EventBridge: the event itself unless the target says)."""
+def rendered_body(target: dict, event: dict, rule_name: str, rule_arn: str) -> str | None:
+    """What the target receives for the event when the target says (Input, InputPath, InputTransformer);
+    None: the event itself, EventBridge's default."""
     if "Input" in target:
         return target["Input"]
     if "InputPath" in target:
         return json.dumps(_at_path(event, target["InputPath"]))
     if "InputTransformer" in target:
         return _transformed(target["InputTransformer"], event, rule_name, rule_arn)
-    return json.dumps(event)
+    return None
 
 
 # --- how it is sent ---------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ delivery is delivered or runs out of attempts (failed).
 Nothing is lost by a crash: an event stays waiting until its deliveries are recorded, so a worker that
 dies mid-round leaves it to be taken again when its lease ends or the server restarts (and some
 destinations then get it twice: at-least-once, as AWS). As a thread of the server, the worker yields to
-the API: while requests are being answered it sleeps nine times as long as each round took, so it never
-takes more than a tenth of the interpreter from them; the backlog is delivered when the load eases.
+the API: while requests are being answered, its rounds are short (100 events) and it sleeps nineteen
+times as long as each took, so it takes at most a twentieth of the interpreter from them; the backlog
+is delivered when the load eases.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ SEND_BUDGET_SECONDS = 5.0  # a round starts no send after this; what it did not 
 # (a round thus ends within the budget plus one send's time-out, well inside its lease)
 IDLE_POLL_SECONDS = 0.2
 BUSY_POLL_SECONDS = 0.005
-YIELD_FACTOR = 9.0  # while the API is busy: sleep this many times as long as a round took,
-BUSY_API_PAUSE_SECONDS = 0.05  # and at least this long (fewer, larger rounds)
+YIELD_FACTOR = 19.0  # while the API is busy: sleep this many times as long as a round took,
+BUSY_API_PAUSE_SECONDS = 0.05  # and at least this long,
+BUSY_API_ROUND = 100  # and take at most this many events a round (short rounds: short waits for the API)
 
 
 def retry_delay(attempt: int, rng: random.Random) -> float:
@@ -102,9 +104,9 @@ class DeliveryWorker:
 
     # --- one round -------------------------------------------------------------------------------------
 
-    def run_once(self) -> int:
+    def run_once(self, limit: int = 500) -> int:
         """Takes, sends and records what was published, then what is due again; how many it handled."""
-        return self.dispatch() + self.deliver_due()
+        return self.dispatch(limit) + self.deliver_due(min(limit, 50))
 
     def dispatch(self, limit: int = 500) -> int:
         now = self.wall()
@@ -297,14 +299,17 @@ class DeliveryWorker:
     def run(self, stop: threading.Event | None = None, parent_pid: int | None = None) -> None:
         """Rounds until `stop` is set (or the parent process is gone), sleeping a little when idle."""
         stop = stop or self._stopping
+        last_activity = self.api_activity() if self.api_activity else None
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
                 log.info("the server is gone: the delivery worker stops")
                 break
             activity = self.api_activity() if self.api_activity else None
+            api_busy = activity is not None and activity != last_activity
+            last_activity = activity
             started = time.monotonic()
             try:
-                handled = self.run_once()
+                handled = self.run_once(BUSY_API_ROUND if api_busy else 500)
             except Exception:
                 log.exception("the delivery round failed; trying again")
                 handled = 0
