@@ -314,3 +314,16 @@ def test_a_restart_keeps_the_log(tmp_path):
         assert event["detail"]["opportunity"]["identifier"] == created
     finally:
         live.stop()
+
+
+def test_event_ids_and_times_are_shaped_as_eventbridge_s():
+    from cosell.domain import events as catalogue
+
+    ids = {catalogue.event_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for text in list(ids)[:200]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    moment = dt.datetime(2025, 2, 19, 4, 20, 25, 999000, tzinfo=dt.UTC)
+    assert catalogue.event_time(moment) == "2025-02-19T04:20:25Z"
+    assert catalogue.event_time(moment.astimezone(dt.timezone(dt.timedelta(hours=-8)))) == "2025-02-19T04:20:25Z"

@@ -29,7 +29,6 @@ import os
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -166,7 +165,7 @@ class DeliveryWorker:
         for seq, catalog, event, copy_of in dispatched:
             if copy_of is None and event["detail-type"] == catalogue.OPPORTUNITY_UPDATED:
                 time_of = dt.datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-                tx.events.append({**event, "id": str(uuid.uuid4())}, catalog, time_of, copy_of=seq)
+                tx.events.append({**event, "id": catalogue.event_id()}, catalog, time_of, copy_of=seq)
 
     def _redeliveries(self, tx, sent: list[_Sent]) -> None:
         """--event-duplicates: a delivered event is due once more, same id (AWS's target retries)."""

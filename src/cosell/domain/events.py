@@ -9,7 +9,7 @@ example where they differ, §1.2) and engagements.md §5.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,14 +36,25 @@ DETAIL_TYPES = (OPPORTUNITY_CREATED, OPPORTUNITY_UPDATED, INVITATION_CREATED, IN
 
 
 def event_time(now: dt.datetime) -> str:
-    """Whole seconds, as observed: 2025-02-19T04:20:25Z."""
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Whole seconds, as observed: 2025-02-19T04:20:25Z. (Formatted by hand: strftime costs a publish
+    more than the rest of its envelope.)"""
+    if now.tzinfo is not dt.UTC:
+        now = now.astimezone(dt.UTC)
+    return f"{now.year:04d}-{now.month:02d}-{now.day:02d}T{now.hour:02d}:{now.minute:02d}:{now.second:02d}Z"
+
+
+def event_id() -> str:
+    """A random (version 4) UUID, as EventBridge's ids are; the same as str(uuid.uuid4()), at a third of
+    its cost."""
+    hexits = os.urandom(16).hex()
+    return (f"{hexits[:8]}-{hexits[8:12]}-4{hexits[13:16]}-{'89ab'[int(hexits[16], 16) & 3]}{hexits[17:20]}-"
+            f"{hexits[20:]}")
 
 
 def envelope(detail_type: str, account: str, now: dt.datetime, resources: list[str], detail: Mapping[str, Any],
-             event_id: str | None = None) -> dict:
+             identifier: str | None = None) -> dict:
     """An event as EventBridge delivers it, members in the observed order."""
-    return {"version": ENVELOPE_VERSION, "id": event_id or str(uuid.uuid4()), "detail-type": detail_type,
+    return {"version": ENVELOPE_VERSION, "id": identifier or event_id(), "detail-type": detail_type,
             "source": SOURCE, "account": account, "time": event_time(now), "region": REGION,
             "resources": resources, "detail": dict(detail)}
 
