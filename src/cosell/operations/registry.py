@@ -28,8 +28,8 @@ NOT_YET_IMPLEMENTED: dict[str, frozenset[str]] = {
     PARTNER_CENTRAL_SELLING: frozenset({
         # Snapshots, selling-system settings, engagement search, groups, prospecting
         "CreateResourceSnapshot", "CreateResourceSnapshotJob", "DeleteResourceSnapshotJob", "GetResourceSnapshot",
-        "GetResourceSnapshotJob", "GetSellingSystemSettings", "ListEngagementGroups", "ListResourceSnapshotJobs",
-        "ListResourceSnapshots", "PutSellingSystemSettings", "SearchEngagements", "StartResourceSnapshotJob",
+        "GetResourceSnapshotJob", "ListEngagementGroups", "ListResourceSnapshotJobs",
+        "ListResourceSnapshots", "SearchEngagements", "StartResourceSnapshotJob",
         "StopResourceSnapshotJob", "GetProspectingFromEngagementTask", "ListProspectingFromEngagementTasks",
         "StartProspectingFromEngagementTask",
         # Customer accounts, bulk jobs, search

@@ -1,0 +1,26 @@
+"""Table selling_system_settings (store/selling_settings.py): the role resource snapshot jobs run as.
+
+Revision 0005, after 0004.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "selling_system_settings",
+        sa.Column("account_id", sa.String(12), primary_key=True),
+        sa.Column("catalog", sa.String(16), primary_key=True),
+        sa.Column("resource_snapshot_job_role_arn", sa.String(2048)),
+        sa.Column("updated_ms", sa.BigInteger, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("selling_system_settings")
