@@ -102,3 +102,12 @@ def engagement_detail(catalog: str, engagement: Mapping[str, Any], created: bool
         about = {"LastModifiedAt": engagement["ModifiedAt"], "LastModifiedBy": engagement["ModifiedBy"]}
     return {"catalog": catalog, "schemaVersion": "1.0", "engagement": {
         "engagementArn": engagement["Arn"], "engagementId": engagement["Id"], **about, "ContextTypes": contexts}}
+
+
+def snapshot_detail(catalog: str, arn: str, engagement_id: str, resource_type: str, resource_id: str,
+                    created_by: str) -> dict:
+    """Engagement Resource Snapshot Created, as observed (2025-02-19): schemaVersion "1", no
+    targetMemberAccounts or template name (DG-ev's example has both)."""
+    return {"schemaVersion": "1", "catalog": catalog, "resourceSnapshot": {
+        "arn": arn, "engagementId": engagement_id, "resourceId": resource_id, "resourceType": resource_type,
+        "createdBy": created_by}}

@@ -18,7 +18,8 @@ Which action emits what, and for whom (DG-ev's scenario table, events-and-toolin
   StartOpportunityFromEngagementTask: Engagement Updated (every partner member); the task also
   Opportunity Created (caller).
 
-Resource snapshots (Engagement Resource Snapshot Created) come with snapshot jobs.
+- CreateResourceSnapshot: Engagement Resource Snapshot Created (every member it is shared with: all
+  members for OpportunitySummaryView, the owner for AwsOpportunitySummaryFullView).
 """
 
 from __future__ import annotations
@@ -84,3 +85,10 @@ def engagement_updated(tx, catalog: str, engagement: Mapping[str, Any], now: dt.
     detail = catalogue.engagement_detail(catalog, engagement, created=False)
     for member in tx.engagements.members(catalog, engagement["Id"]):
         publish(tx, member["AccountId"], catalog, catalogue.ENGAGEMENT_UPDATED, detail, [engagement["Arn"]], now)
+
+
+def snapshot_created(tx, catalog: str, arn: str, engagement_id: str, resource_type: str, resource_id: str,
+                     created_by: str, recipients: list[str], now: dt.datetime) -> None:
+    detail = catalogue.snapshot_detail(catalog, arn, engagement_id, resource_type, resource_id, created_by)
+    for account in recipients:
+        publish(tx, account, catalog, catalogue.SNAPSHOT_CREATED, detail, [engagement_arn(catalog, engagement_id)], now)

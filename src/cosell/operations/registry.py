@@ -27,9 +27,8 @@ H = TypeVar("H", bound=Handler)
 NOT_YET_IMPLEMENTED: dict[str, frozenset[str]] = {
     PARTNER_CENTRAL_SELLING: frozenset({
         # Snapshots, selling-system settings, engagement search, groups, prospecting
-        "CreateResourceSnapshot", "CreateResourceSnapshotJob", "DeleteResourceSnapshotJob", "GetResourceSnapshot",
-        "GetResourceSnapshotJob", "ListEngagementGroups", "ListResourceSnapshotJobs",
-        "ListResourceSnapshots", "SearchEngagements", "StartResourceSnapshotJob",
+        "CreateResourceSnapshotJob", "DeleteResourceSnapshotJob", "GetResourceSnapshotJob", "ListEngagementGroups",
+        "ListResourceSnapshotJobs", "SearchEngagements", "StartResourceSnapshotJob",
         "StopResourceSnapshotJob", "GetProspectingFromEngagementTask", "ListProspectingFromEngagementTasks",
         "StartProspectingFromEngagementTask",
         # Customer accounts, bulk jobs, search

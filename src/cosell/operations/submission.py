@@ -162,15 +162,23 @@ def get_aws_opportunity_summary(ctx: Context, request: GetAwsOpportunitySummaryR
     catalog, identifier = request["Catalog"], request["RelatedOpportunityIdentifier"]
     with ctx.store.read() as tx:
         stored = access.visible(tx, ctx, OPPORTUNITY, catalog, identifier)
+    summary = aws_summary(stored)
+    if summary is None:
+        raise NotFoundError(f"AWS has no summary of opportunity {identifier}: it has not been submitted.")
+    return {"Catalog": catalog, **summary}
+
+
+def aws_summary(stored: dict) -> dict | None:
+    """AWS's side of an opportunity (GetAwsOpportunitySummary's members but Catalog, and the resource
+    snapshot template AwsOpportunitySummaryFullView); None before it is submitted."""
     submission = stored.get("AwsSubmission")
     if submission is None:
-        raise NotFoundError(f"AWS has no summary of opportunity {identifier}: it has not been submitted.")
+        return None
     related = stored["RelatedEntityIdentifiers"]
     approved = stored["LifeCycle"]["ReviewStatus"] == lifecycle.APPROVED
     project = stored.get("Project") or {}
     return {
-        "Catalog": catalog,
-        "RelatedOpportunityId": identifier,
+        "RelatedOpportunityId": stored["Id"],
         "Origin": stored.get("Origin", "Partner Referral"),
         "InvolvementType": submission["InvolvementType"],
         "Visibility": submission["Visibility"],

@@ -1,0 +1,133 @@
+"""CreateResourceSnapshot, GetResourceSnapshot, ListResourceSnapshots (engagements.md §0.5, §1.19–1.21).
+
+A snapshot is a revision of an opportunity's view under a template, in an engagement: written by the
+opportunity's owner (a member of the engagement), read by the members it is shared with — every member
+for OpportunitySummaryView, the owner alone for AwsOpportunitySummaryFullView. Writing one associates the
+opportunity with the engagement, as AWS's lead guide says CreateResourceSnapshot links them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from cosell.domain import snapshots as views
+from cosell.operations import access, engagement_records, event_outbox
+from cosell.operations.context import Context, Response
+from cosell.operations.engagements import ENGAGEMENT
+from cosell.operations.idempotency import answer_once
+from cosell.operations.paging import short_list_page
+from cosell.operations.registry import operation
+from cosell.operations.submission import aws_summary
+from cosell.protocol.errors import NotFoundError
+from cosell.timestamps import format_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_partnercentral_selling.type_defs import (
+        CreateResourceSnapshotRequestTypeDef,
+        GetResourceSnapshotRequestTypeDef,
+        ListResourceSnapshotsRequestTypeDef,
+    )
+
+DEFAULT_PAGE_SIZE = 20  # the model gives ListResourceSnapshots' MaxResults (1–1000) no default
+
+
+def _template(name: str) -> str:
+    if name not in views.TEMPLATES:
+        raise NotFoundError(f"Resource snapshot template {name} does not exist for resource type Opportunity "
+                            f"(templates: {', '.join(views.TEMPLATES)}).")
+    return name
+
+
+def write_snapshot(tx, catalog: str, engagement_id: str, opportunity: dict, template: str, owner: str,
+                   now: dt.datetime) -> dict[str, Any]:
+    """The next revision of the opportunity's view under `template` in the engagement, shared and announced:
+    {Arn, Revision}. Raises NotFoundError for AWS's view of an opportunity AWS has not seen."""
+    if template == views.AWS_FULL_VIEW:
+        view = aws_summary(opportunity)
+        if view is None:
+            raise NotFoundError(f"AWS has no summary of opportunity {opportunity['Id']}: it has not been submitted.")
+    else:
+        view = views.opportunity_summary_view(opportunity)
+    resource_id = opportunity["Id"]
+    revision = tx.snapshots.latest_revision(catalog, engagement_id, views.OPPORTUNITY, resource_id, template) + 1
+    members = [member["AccountId"] for member in tx.engagements.members(catalog, engagement_id)]
+    shared_with = [owner] if template in views.OWNER_ONLY else members
+    tx.snapshots.add(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision, owner, shared_with,
+                     view, now)
+    engagement_records.associate(tx, catalog, engagement_id, resource_id, owner, now)
+    arn = views.snapshot_arn(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision)
+    event_outbox.snapshot_created(tx, catalog, arn, engagement_id, views.OPPORTUNITY, resource_id, owner, shared_with, now)
+    return {"Arn": arn, "Revision": revision}
+
+
+@operation("CreateResourceSnapshot")
+def create_resource_snapshot(ctx: Context, request: CreateResourceSnapshotRequestTypeDef) -> Response:
+    """Only the opportunity's owner snapshots it; another member's or an unknown opportunity is not found."""
+    catalog = request["Catalog"]
+
+    def create(tx, remember):
+        engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
+        template = _template(request["ResourceSnapshotTemplateIdentifier"])
+        opportunity = tx.opportunities.get(ctx.account_id, catalog, request["ResourceIdentifier"])
+        if opportunity is None:
+            raise NotFoundError(f"Opportunity {request['ResourceIdentifier']} does not exist in your catalog "
+                                f"{catalog}: only its owner snapshots it.")
+        answer = write_snapshot(tx, catalog, engagement["Id"], opportunity, template, ctx.account_id, ctx.now)
+        remember(answer)
+        return answer
+
+    return answer_once(ctx, "CreateResourceSnapshot", request, create)
+
+
+def _readable(snapshot: dict, account_id: str) -> bool:
+    return account_id in snapshot["target_members"] or snapshot["created_by"] == account_id
+
+
+@operation("GetResourceSnapshot")
+def get_resource_snapshot(ctx: Context, request: GetResourceSnapshotRequestTypeDef) -> Response:
+    """A revision (the latest when Revision is omitted), for the members it is shared with."""
+    catalog = request["Catalog"]
+    with ctx.store.read() as tx:
+        engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
+        template = _template(request["ResourceSnapshotTemplateIdentifier"])
+        key = (catalog, engagement["Id"], request["ResourceType"], request["ResourceIdentifier"], template)
+        revision = request.get("Revision") or tx.snapshots.latest_revision(*key)
+        snapshot = tx.snapshots.get(*key, revision) if revision else None
+    if snapshot is None or not _readable(snapshot, ctx.account_id):
+        raise NotFoundError(f"No revision {request.get('Revision') or ''} of the {template} snapshot of "
+                            f"{request['ResourceIdentifier']} in engagement {engagement['Id']}.".replace("  ", " "))
+    return {"Catalog": catalog, "Arn": views.snapshot_arn(*key, snapshot["revision"]),
+            "CreatedBy": snapshot["created_by"], "CreatedAt": format_timestamp(snapshot["created_at"]),
+            "EngagementId": engagement["Id"], "ResourceType": snapshot["resource_type"],
+            "ResourceId": snapshot["resource_id"], "ResourceSnapshotTemplateName": template,
+            "Revision": snapshot["revision"], "Payload": views.payload(template, snapshot["view"]),
+            "TargetMemberAccounts": snapshot["target_members"]}
+
+
+_FILTERS = (("ResourceType", "resource_type"), ("ResourceIdentifier", "resource_id"),
+            ("ResourceSnapshotTemplateIdentifier", "template"), ("CreatedBy", "created_by"))
+
+
+@operation("ListResourceSnapshots")
+def list_resource_snapshots(ctx: Context, request: ListResourceSnapshotsRequestTypeDef) -> Response:
+    """The engagement's revisions the caller may read, by resource, template and revision."""
+    catalog = request["Catalog"]
+    with ctx.store.read() as tx:
+        engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
+        found = tx.snapshots.of_engagement(catalog, engagement["Id"])
+    asked: Mapping[str, Any] = request
+    wanted = {column: asked[member] for member, column in _FILTERS if asked.get(member)}
+    items = []
+    for snapshot in found:
+        if not _readable(snapshot, ctx.account_id) or any(snapshot[key] != value for key, value in wanted.items()):
+            continue
+        arn = views.snapshot_arn(catalog, engagement["Id"], snapshot["resource_type"], snapshot["resource_id"],
+                                 snapshot["template"], snapshot["revision"])
+        items.append((arn, {"Arn": arn, "Revision": snapshot["revision"], "ResourceType": snapshot["resource_type"],
+                            "ResourceId": snapshot["resource_id"], "ResourceSnapshotTemplateName": snapshot["template"],
+                            "CreatedBy": snapshot["created_by"]}))
+    scope = {"engagement": engagement["Id"], **wanted}
+    summaries, next_token = short_list_page(ctx, "ListResourceSnapshots", scope, items, request, DEFAULT_PAGE_SIZE)
+    return {"ResourceSnapshotSummaries": summaries, "NextToken": next_token}
