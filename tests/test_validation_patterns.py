@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from cosell.operations.families import REGISTRY
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING, service_model
 from cosell.protocol.validation.patterns import compiled_pattern as _compiled_pattern
+from cosell.protocol.validation.policy import PATTERN_REWRITES
 
 
 def _patterns(shape, seen: set[str]) -> set[str]:
@@ -60,7 +61,9 @@ _near_misses = st.text(alphabet="aZ09-_.:/@+=!#$%&'*?^`{|}~ \n\t\x1c\u00e9\u00b2
                        max_size=90)
 
 
-@pytest.mark.parametrize("pattern", READ_BY_RE)
+# A rewritten pattern (validation/policy.py) is not itself matched with re or regex; the original can
+# backtrack for hours on a random near miss (tests/test_pattern_rewrites.py checks the two agree).
+@pytest.mark.parametrize("pattern", [pattern for pattern in READ_BY_RE if pattern not in PATTERN_REWRITES])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_re_and_regex_match_the_same_strings(pattern, data):
