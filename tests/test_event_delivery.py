@@ -275,8 +275,9 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path):
     being delivered to, survive kill -9: after a restart every one reaches the webhook (at least once)."""
     receiver = Receiver(delay=0.02)
     data = tmp_path / "data"
+    live = LiveServer(data, extra_args=("--event-delivery", "off"))
     try:
-        live = LiveServer(data, extra_args=("--event-delivery", "off")).start()
+        live.start()
         secret = cosell_json("webhooks", "add", receiver.url, "--endpoint-url", live.url)["Secret"]
         client = live.client()
         for _ in range(10):
@@ -303,8 +304,8 @@ def test_kill_9_between_commit_and_delivery_loses_nothing(tmp_path):
         for headers, body in receiver.received:
             Webhook(secret).verify(body, headers)
         assert delivered_before_kill < 50
-        live.stop()
     finally:
+        live.stop()
         receiver.close()
 
 

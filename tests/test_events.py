@@ -31,6 +31,7 @@ UPDATED, CREATED = "Opportunity Updated", "Opportunity Created"
 INVITATION_CREATED, ACCEPTED = "Engagement Invitation Created", "Engagement Invitation Accepted"
 REJECTED, EXPIRED = "Engagement Invitation Rejected", "Engagement Invitation Expired"
 MEMBER_ADDED, ENGAGEMENT_CREATED, ENGAGEMENT_UPDATED = "Engagement Member Added", "Engagement Created", "Engagement Updated"
+SNAPSHOT = "Engagement Resource Snapshot Created"
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +77,12 @@ def test_update_association_submission_and_review(world):
     after = cursor(live)
     task = submit(alpha.client, opportunity_id)
     assert task["TaskStatus"] == "COMPLETE"
-    published = events_after(live, after, expect=4)
+    published = events_after(live, after, expect=5)
     assert kinds(published) == sorted([(alpha.account_id, UPDATED), (alpha.account_id, ENGAGEMENT_CREATED),
-                                       (alpha.account_id, MEMBER_ADDED), (alpha.account_id, INVITATION_CREATED)])
+                                       (alpha.account_id, MEMBER_ADDED), (alpha.account_id, INVITATION_CREATED),
+                                       (alpha.account_id, SNAPSHOT)])  # the task's first revision
+    snapshot = next(event for event in published if event["detail-type"] == SNAPSHOT)["detail"]["resourceSnapshot"]
+    assert snapshot["resourceId"] == opportunity_id and snapshot["arn"].endswith("/OpportunitySummaryView/snapshot/1")
     by_type = {event["detail-type"]: event for event in published}
     invitation = by_type[INVITATION_CREATED]
     assert invitation["resources"] == [invitation["detail"]["engagementInvitation"]["arn"]]
@@ -145,11 +149,12 @@ def test_partner_invitation_accepted_reaches_sender_and_receiver(world):
     after = cursor(live)
     task = beta.client.start_engagement_by_accepting_invitation_task(Catalog=SANDBOX, Identifier=sent["Id"])
     assert task["TaskStatus"] == "COMPLETE"
-    published = events_after(live, after, expect=6)
+    published = events_after(live, after, expect=8)
+    # The task's first revision of beta's opportunity is shared with every member (OpportunitySummaryView).
     assert kinds(published) == sorted([
-        (alpha.account_id, ACCEPTED), (alpha.account_id, MEMBER_ADDED),
+        (alpha.account_id, ACCEPTED), (alpha.account_id, MEMBER_ADDED), (alpha.account_id, SNAPSHOT),
         (beta.account_id, ACCEPTED), (beta.account_id, MEMBER_ADDED), (beta.account_id, CREATED),
-        (beta.account_id, UPDATED)])
+        (beta.account_id, UPDATED), (beta.account_id, SNAPSHOT)])
     [created] = [event for event in published if event["detail-type"] == CREATED]
     assert created["detail"]["opportunity"]["identifier"] == task["OpportunityId"]
     added = {event["detail"]["engagementMember"]["accountId"] for event in published if event["detail-type"] == MEMBER_ADDED}

@@ -132,7 +132,7 @@ def test_wrong_content_type(server):
 
 
 def test_operation_not_served_yet(server):
-    status, headers, data = call(server, {"Catalog": "Sandbox"}, target="ListResourceSnapshotJobs")
+    status, headers, data = call(server, {"Catalog": "Sandbox", "MaxResults": 10}, target="ListEngagementGroups")
     assert_aws_error(status, headers, data, 501, "NotImplementedException")
 
 

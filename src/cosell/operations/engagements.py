@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cosell.domain import engagement as rules
-from cosell.domain.identifiers import OPPORTUNITY_FROM_ENGAGEMENT_TASK, identified, resource_snapshot_job_id
+from cosell.domain.identifiers import OPPORTUNITY_FROM_ENGAGEMENT_TASK, identified
 from cosell.domain.violations import Violation
 from cosell.operations import access, engagement_records, event_outbox
 from cosell.operations.context import Context, Response
@@ -20,6 +20,7 @@ from cosell.operations.idempotency import answer_once
 from cosell.operations.opportunity_records import create_owned_opportunity
 from cosell.operations.paging import list_page, short_list_page
 from cosell.operations.registry import operation
+from cosell.operations.snapshot_records import share_opportunity
 from cosell.protocol.errors import ConflictError, NotFoundError, ServiceQuotaExceededError, ValidationError
 from cosell.store.engagement_tasks import OPPORTUNITY_FROM_ENGAGEMENT_TASK_LIST
 from cosell.store.engagements import ENGAGEMENT_LIST, RESOURCE_ASSOCIATION_LIST
@@ -232,7 +233,8 @@ def start_opportunity_from_engagement_task(ctx: Context, request: StartOpportuni
                                                     ctx.now)
             event_outbox.engagement_updated(tx, catalog, engagement, ctx.now)
             task.update(TaskStatus="COMPLETE", OpportunityId=opportunity["Id"], ContextId=new_context_id,
-                        ResourceSnapshotJobId=resource_snapshot_job_id())
+                        ResourceSnapshotJobId=share_opportunity(tx, ctx.account_id, catalog, stored["Id"], opportunity,
+                                                                ctx.now))
         tx.engagement_tasks.insert(ctx.account_id, catalog, OPPORTUNITY_FROM_ENGAGEMENT_TASK, task, ctx.now)
         remember(task)
         return task

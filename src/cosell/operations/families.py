@@ -7,6 +7,7 @@ from cosell.operations import eventbridge  # noqa: F401
 from cosell.operations import invitations  # noqa: F401
 from cosell.operations import opportunities  # noqa: F401
 from cosell.operations import selling_settings  # noqa: F401
+from cosell.operations import snapshot_jobs  # noqa: F401
 from cosell.operations import snapshots  # noqa: F401
 from cosell.operations import solutions  # noqa: F401
 from cosell.operations import submission  # noqa: F401

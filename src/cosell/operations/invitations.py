@@ -27,7 +27,6 @@ from cosell.domain.identifiers import (
     AWS_ACCOUNT,
     ENGAGEMENT_BY_ACCEPTING_INVITATION_TASK,
     identified,
-    resource_snapshot_job_id,
 )
 from cosell.domain.violations import Violation
 from cosell.operations import access, engagement_records, event_outbox
@@ -37,6 +36,7 @@ from cosell.operations.idempotency import answer_once
 from cosell.operations.opportunity_records import create_owned_opportunity, hand_over
 from cosell.operations.paging import list_page
 from cosell.operations.registry import operation
+from cosell.operations.snapshot_records import share_opportunity
 from cosell.protocol.errors import AccessDeniedError, ConflictError, ServiceQuotaExceededError, ValidationError
 from cosell.settings import InvitedReview
 from cosell.store.engagement_tasks import ENGAGEMENT_BY_ACCEPTING_INVITATION_TASK_LIST
@@ -232,7 +232,8 @@ def start_engagement_by_accepting_invitation_task(ctx: Context,
             # DG-ev: the task is "Opportunity Created, Opportunity Updated" for the receiver.
             event_outbox.opportunity_updated(tx, ctx.account_id, catalog, opportunity["Id"], ctx.now)
             task.update(TaskStatus="COMPLETE", OpportunityId=opportunity["Id"],
-                        ResourceSnapshotJobId=resource_snapshot_job_id())
+                        ResourceSnapshotJobId=share_opportunity(tx, ctx.account_id, catalog, invitation["EngagementId"],
+                                                                opportunity, ctx.now))
         tx.engagement_tasks.insert(ctx.account_id, catalog, ENGAGEMENT_BY_ACCEPTING_INVITATION_TASK, task, ctx.now)
         remember(task)
         return task

@@ -27,9 +27,7 @@ H = TypeVar("H", bound=Handler)
 NOT_YET_IMPLEMENTED: dict[str, frozenset[str]] = {
     PARTNER_CENTRAL_SELLING: frozenset({
         # Snapshots, selling-system settings, engagement search, groups, prospecting
-        "CreateResourceSnapshotJob", "DeleteResourceSnapshotJob", "GetResourceSnapshotJob", "ListEngagementGroups",
-        "ListResourceSnapshotJobs", "SearchEngagements", "StartResourceSnapshotJob",
-        "StopResourceSnapshotJob", "GetProspectingFromEngagementTask", "ListProspectingFromEngagementTasks",
+        "ListEngagementGroups", "SearchEngagements", "GetProspectingFromEngagementTask", "ListProspectingFromEngagementTasks",
         "StartProspectingFromEngagementTask",
         # Customer accounts, bulk jobs, search
         "CreateCustomerAccount", "DeleteCustomerAccount", "GetCustomerAccount", "GetCustomerAccountBulkJob",

@@ -8,18 +8,17 @@ opportunity with the engagement, as AWS's lead guide says CreateResourceSnapshot
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cosell.domain import snapshots as views
-from cosell.operations import access, engagement_records, event_outbox
+from cosell.operations import access
 from cosell.operations.context import Context, Response
 from cosell.operations.engagements import ENGAGEMENT
 from cosell.operations.idempotency import answer_once
 from cosell.operations.paging import short_list_page
 from cosell.operations.registry import operation
-from cosell.operations.submission import aws_summary
+from cosell.operations.snapshot_records import write_snapshot
 from cosell.protocol.errors import NotFoundError
 from cosell.timestamps import format_timestamp
 
@@ -38,28 +37,6 @@ def _template(name: str) -> str:
         raise NotFoundError(f"Resource snapshot template {name} does not exist for resource type Opportunity "
                             f"(templates: {', '.join(views.TEMPLATES)}).")
     return name
-
-
-def write_snapshot(tx, catalog: str, engagement_id: str, opportunity: dict, template: str, owner: str,
-                   now: dt.datetime) -> dict[str, Any]:
-    """The next revision of the opportunity's view under `template` in the engagement, shared and announced:
-    {Arn, Revision}. Raises NotFoundError for AWS's view of an opportunity AWS has not seen."""
-    if template == views.AWS_FULL_VIEW:
-        view = aws_summary(opportunity)
-        if view is None:
-            raise NotFoundError(f"AWS has no summary of opportunity {opportunity['Id']}: it has not been submitted.")
-    else:
-        view = views.opportunity_summary_view(opportunity)
-    resource_id = opportunity["Id"]
-    revision = tx.snapshots.latest_revision(catalog, engagement_id, views.OPPORTUNITY, resource_id, template) + 1
-    members = [member["AccountId"] for member in tx.engagements.members(catalog, engagement_id)]
-    shared_with = [owner] if template in views.OWNER_ONLY else members
-    tx.snapshots.add(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision, owner, shared_with,
-                     view, now)
-    engagement_records.associate(tx, catalog, engagement_id, resource_id, owner, now)
-    arn = views.snapshot_arn(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision)
-    event_outbox.snapshot_created(tx, catalog, arn, engagement_id, views.OPPORTUNITY, resource_id, owner, shared_with, now)
-    return {"Arn": arn, "Revision": revision}
 
 
 @operation("CreateResourceSnapshot")
@@ -82,7 +59,9 @@ def create_resource_snapshot(ctx: Context, request: CreateResourceSnapshotReques
 
 
 def _readable(snapshot: dict, account_id: str) -> bool:
-    return account_id in snapshot["target_members"] or snapshot["created_by"] == account_id
+    """AWS's view is its owner's; a summary view every member's, also one who joined after it was written
+    ("Once shared, snapshots remain permanently accessible to engagement members", AWS's guide)."""
+    return snapshot["template"] not in views.OWNER_ONLY or snapshot["created_by"] == account_id
 
 
 @operation("GetResourceSnapshot")

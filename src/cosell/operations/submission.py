@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from cosell.control import reviewer
 from cosell.domain import lifecycle
 from cosell.domain.associations import solution_like
+from cosell.domain.aws_summary import aws_summary
 from cosell.domain.engagement import (
     CUSTOMER_PROJECT,
     OPPORTUNITY_INVITATION,
@@ -15,7 +16,7 @@ from cosell.domain.engagement import (
     customer_project_context,
     invitation_payload_from_opportunity,
 )
-from cosell.domain.identifiers import AWS_ACCOUNT, ENGAGEMENT_FROM_OPPORTUNITY_TASK, resource_snapshot_job_id
+from cosell.domain.identifiers import AWS_ACCOUNT, ENGAGEMENT_FROM_OPPORTUNITY_TASK
 from cosell.domain.opportunity import next_modified
 from cosell.domain.violations import Violation
 from cosell.operations import access, engagement_records
@@ -25,6 +26,7 @@ from cosell.operations.opportunities import OPPORTUNITY
 from cosell.operations.opportunity_versions import save
 from cosell.operations.paging import list_page
 from cosell.operations.registry import operation
+from cosell.operations.snapshot_records import share_opportunity
 from cosell.protocol.errors import ConflictError, NotFoundError, ValidationError
 from cosell.store.engagement_tasks import ENGAGEMENT_FROM_OPPORTUNITY_TASK_LIST
 
@@ -107,10 +109,12 @@ def start_engagement_from_opportunity_task(ctx: Context, request: StartEngagemen
                                     "must have a CustomerProject context before submission\".")
             else:
                 invitation = _invitation_to_aws(tx, ctx, engagement, stored)
-                task.update(TaskStatus="COMPLETE", EngagementId=engagement["Id"], EngagementInvitationId=invitation,
-                            ResourceSnapshotJobId=resource_snapshot_job_id())
-                save(tx, ctx.account_id, stored, _submitted(stored, involvement, visibility, task["EngagementId"]),
-                     next_modified(stored, ctx.now))
+                task.update(TaskStatus="COMPLETE", EngagementId=engagement["Id"], EngagementInvitationId=invitation)
+                submitted = save(tx, ctx.account_id, stored,
+                                 _submitted(stored, involvement, visibility, task["EngagementId"]),
+                                 next_modified(stored, ctx.now))
+                task["ResourceSnapshotJobId"] = share_opportunity(tx, ctx.account_id, catalog, engagement["Id"],
+                                                                  submitted, ctx.now)
                 reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, stored["Id"], ctx.now)
         tx.engagement_tasks.insert(ctx.account_id, catalog, ENGAGEMENT_FROM_OPPORTUNITY_TASK, task, ctx.now)
         remember(task)
@@ -149,11 +153,6 @@ def list_engagement_from_opportunity_tasks(ctx: Context, request: ListEngagement
     return {"TaskSummaries": summaries, "NextToken": next_token}
 
 
-# The AWS team member a partner sees once AWS has taken the opportunity on (observed: "PDM").
-AWS_PARTNER_DEVELOPMENT_MANAGER = {"BusinessTitle": "PDM", "FirstName": "AWS", "LastName": "Partner Development Manager",
-                                   "Email": "pdm@amazon.example"}
-
-
 @operation("GetAwsOpportunitySummary")
 def get_aws_opportunity_summary(ctx: Context, request: GetAwsOpportunitySummaryRequestTypeDef) -> Response:
     """AWS's side of a submitted opportunity. Before submission AWS has no view of it, so the real
@@ -166,26 +165,3 @@ def get_aws_opportunity_summary(ctx: Context, request: GetAwsOpportunitySummaryR
     if summary is None:
         raise NotFoundError(f"AWS has no summary of opportunity {identifier}: it has not been submitted.")
     return {"Catalog": catalog, **summary}
-
-
-def aws_summary(stored: dict) -> dict | None:
-    """AWS's side of an opportunity (GetAwsOpportunitySummary's members but Catalog, and the resource
-    snapshot template AwsOpportunitySummaryFullView); None before it is submitted."""
-    submission = stored.get("AwsSubmission")
-    if submission is None:
-        return None
-    related = stored["RelatedEntityIdentifiers"]
-    approved = stored["LifeCycle"]["ReviewStatus"] == lifecycle.APPROVED
-    project = stored.get("Project") or {}
-    return {
-        "RelatedOpportunityId": stored["Id"],
-        "Origin": stored.get("Origin", "Partner Referral"),
-        "InvolvementType": submission["InvolvementType"],
-        "Visibility": submission["Visibility"],
-        "OpportunityTeam": [AWS_PARTNER_DEVELOPMENT_MANAGER] if approved else [],
-        "RelatedEntityIds": {kind: related.get(kind, []) for kind in
-                             ("AwsProducts", "Solutions", "AwsMarketplaceSolutions", "AwsMarketplaceProducts")},
-        "Customer": {"Contacts": []},
-        "Project": {"ExpectedCustomerSpend": project.get("ExpectedCustomerSpend"),
-                    "AwsPartition": project.get("AwsPartition")},
-    }

@@ -20,6 +20,7 @@ from cosell.store import pager  # noqa: F401
 from cosell.store import pagination_keys  # noqa: F401
 from cosell.store import quotas  # noqa: F401
 from cosell.store import selling_settings  # noqa: F401
+from cosell.store import snapshot_jobs  # noqa: F401
 from cosell.store import snapshots  # noqa: F401
 from cosell.store import solutions  # noqa: F401
 from cosell.store import tags  # noqa: F401

@@ -46,6 +46,8 @@ class TagRepository:
         self._db.execute_many(_INSERT, [{"resource_arn": resource_arn, "key": k, "value": v} for k, v in latest.items()])
 
     def remove(self, resource_arn: str, keys: list[str]) -> None:
+        if not keys:
+            return
         self._db.execute(_delete_keys(len(keys)), {"arn": resource_arn, **_keys(keys)})
 
     def list(self, resource_arn: str) -> list[dict]:
