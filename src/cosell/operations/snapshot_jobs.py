@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from cosell.domain import snapshots as views
 from cosell.domain.identifiers import ARN_NAMESPACE, REGION, opportunity_arn, resource_snapshot_job_id
 from cosell.operations import access, arns
 from cosell.operations.context import Context, Response
-from cosell.operations.engagements import ENGAGEMENT
 from cosell.operations.idempotency import answer_once
 from cosell.operations.paging import short_list_page
 from cosell.operations.registry import operation
 from cosell.operations.snapshot_records import run_job
+from cosell.operations.snapshots import snapshot_subject
 from cosell.protocol.errors import ConflictError, NotFoundError
 from cosell.store.snapshot_jobs import RUNNING, STOPPED
 from cosell.timestamps import format_timestamp
@@ -65,13 +64,8 @@ def create_resource_snapshot_job(ctx: Context, request: CreateResourceSnapshotJo
     catalog = request["Catalog"]
 
     def create(tx, remember):
-        engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
-        template = request["ResourceSnapshotTemplateIdentifier"]
-        if template not in views.TEMPLATES:
-            raise NotFoundError(f"Resource snapshot template {template} does not exist for resource type Opportunity.")
-        opportunity_id = request["ResourceIdentifier"]
-        if tx.opportunities.get(ctx.account_id, catalog, opportunity_id) is None:
-            raise NotFoundError(f"Opportunity {opportunity_id} does not exist in your catalog {catalog}.")
+        engagement, template, opportunity = snapshot_subject(tx, ctx, request)
+        opportunity_id = opportunity["Id"]
         for job in tx.snapshot_jobs.of_resource(ctx.account_id, catalog, opportunity_id):
             if job["engagement_id"] == engagement["Id"] and job["template"] == template:
                 raise ConflictError(f"Resource snapshot job {job['id']} already snapshots {opportunity_id} with "

@@ -39,18 +39,27 @@ def _template(name: str) -> str:
     return name
 
 
+def snapshot_subject(tx, ctx: Context, request: Mapping[str, Any]) -> tuple[dict, str, dict]:
+    """(engagement, template, opportunity) that a snapshot or a snapshot job is about: an engagement the
+    caller is a member of, a template of the resource type, and the caller's own opportunity ("only its
+    owner snapshots it"); ResourceNotFoundException otherwise."""
+    catalog = request["Catalog"]
+    engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
+    template = _template(request["ResourceSnapshotTemplateIdentifier"])
+    opportunity = tx.opportunities.get(ctx.account_id, catalog, request["ResourceIdentifier"])
+    if opportunity is None:
+        raise NotFoundError(f"Opportunity {request['ResourceIdentifier']} does not exist in your catalog "
+                            f"{catalog}: only its owner snapshots it.")
+    return engagement, template, opportunity
+
+
 @operation("CreateResourceSnapshot")
 def create_resource_snapshot(ctx: Context, request: CreateResourceSnapshotRequestTypeDef) -> Response:
     """Only the opportunity's owner snapshots it; another member's or an unknown opportunity is not found."""
     catalog = request["Catalog"]
 
     def create(tx, remember):
-        engagement = access.visible(tx, ctx, ENGAGEMENT, catalog, request["EngagementIdentifier"])
-        template = _template(request["ResourceSnapshotTemplateIdentifier"])
-        opportunity = tx.opportunities.get(ctx.account_id, catalog, request["ResourceIdentifier"])
-        if opportunity is None:
-            raise NotFoundError(f"Opportunity {request['ResourceIdentifier']} does not exist in your catalog "
-                                f"{catalog}: only its owner snapshots it.")
+        engagement, template, opportunity = snapshot_subject(tx, ctx, request)
         answer = write_snapshot(tx, catalog, engagement["Id"], opportunity, template, ctx.account_id, ctx.now)
         remember(answer)
         return answer
