@@ -97,9 +97,11 @@ def test_update_association_submission_and_review(world):
     after = cursor(live)
     reviewed = cosell("review", "approve", opportunity_id, "--account-id", alpha.account_id, "--endpoint-url", live.url)
     assert reviewed.returncode == 0, reviewed.stderr
-    published = events_after(live, after, expect=3)
+    published = events_after(live, after, expect=4)
     assert kinds(published) == sorted([(alpha.account_id, ACCEPTED), (alpha.account_id, MEMBER_ADDED),
-                                       (alpha.account_id, UPDATED)])
+                                       (alpha.account_id, UPDATED), (alpha.account_id, SNAPSHOT)])
+    aws_view = next(event for event in published if event["detail-type"] == SNAPSHOT)["detail"]["resourceSnapshot"]
+    assert aws_view["arn"].endswith("/AwsOpportunitySummaryFullView/snapshot/1")
     accepted = next(event for event in published if event["detail-type"] == ACCEPTED)
     assert accepted["detail"]["engagementInvitation"]["id"] == invitation["detail"]["engagementInvitation"]["id"]
     assert events_after(live, after) == published
@@ -115,7 +117,8 @@ def test_rejected_review(world):
     reviewed = cosell("review", "reject", opportunity_id, "--account-id", alpha.account_id, "--reason",
                       "Other", "--endpoint-url", live.url)
     assert reviewed.returncode == 0, reviewed.stderr
-    assert kinds(events_after(live, after, expect=2)) == sorted([(alpha.account_id, REJECTED), (alpha.account_id, UPDATED)])
+    assert kinds(events_after(live, after, expect=3)) == sorted([(alpha.account_id, REJECTED), (alpha.account_id, UPDATED),
+                                                                 (alpha.account_id, SNAPSHOT)])
 
 
 def _invite(sender, engagement_id: str, receiver) -> dict:

@@ -121,7 +121,8 @@ def test_aws_view_is_for_the_owner_only(engagement):
     mine = alpha.client.get_resource_snapshot(Catalog=SANDBOX, EngagementIdentifier=engagement_id,
                                               ResourceType="Opportunity", ResourceIdentifier=opportunity_id,
                                               ResourceSnapshotTemplateIdentifier=AWS_VIEW)
-    assert mine["Revision"] == made["Revision"] == 1
+    # Revision 1 is AWS's own, written when it approved the submission (fixture); this one is the next.
+    assert mine["Revision"] == made["Revision"] == 2
     assert mine["Payload"]["AwsOpportunitySummaryFullView"]["InvolvementType"] == "Co-Sell"
     assert mine["TargetMemberAccounts"] == [alpha.account_id]
     with pytest.raises(beta.client.exceptions.ResourceNotFoundException):
@@ -131,6 +132,14 @@ def test_aws_view_is_for_the_owner_only(engagement):
     theirs = beta.client.list_resource_snapshots(Catalog=SANDBOX, EngagementIdentifier=engagement_id,
                                                  ResourceSnapshotTemplateIdentifier=AWS_VIEW)
     assert theirs["ResourceSnapshotSummaries"] == []
+    owners = alpha.client.list_resource_snapshots(Catalog=SANDBOX, EngagementIdentifier=engagement_id,
+                                                  ResourceSnapshotTemplateIdentifier=AWS_VIEW)
+    assert [(s["Revision"], s["CreatedBy"]) for s in owners["ResourceSnapshotSummaries"]] == [
+        (1, alpha.account_id), (2, alpha.account_id)]
+    first = alpha.client.get_resource_snapshot(Catalog=SANDBOX, EngagementIdentifier=engagement_id,
+                                               ResourceType="Opportunity", ResourceIdentifier=opportunity_id,
+                                               ResourceSnapshotTemplateIdentifier=AWS_VIEW, Revision=1)
+    assert first["Payload"]["AwsOpportunitySummaryFullView"]["OpportunityTeam"][0]["BusinessTitle"] == "PDM"
 
 
 def _get_job(partner, job_id: str) -> dict:

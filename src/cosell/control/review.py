@@ -27,5 +27,5 @@ def review_opportunity(tx, account_id: str, catalog: str, identifier: str, decis
     if violations:
         raise ValidationError.from_violations(violations)
     saved = save(tx, account_id, stored, lifecycle.reviewed(stored, decision, comments, reason), next_modified(stored, now))
-    engagement_records.aws_reviewed(tx, catalog, saved, now)
+    engagement_records.aws_reviewed(tx, catalog, account_id, saved, now)
     return saved

@@ -25,9 +25,11 @@ from cosell.domain.identifiers import (
     task_id,
 )
 from cosell.domain.opportunity import next_modified
+from cosell.domain.snapshots import AWS_FULL_VIEW
 from cosell.jobs import Job, job_handler, schedule
 from cosell.operations import event_outbox
 from cosell.operations.opportunity_versions import save
+from cosell.operations.snapshot_records import write_snapshot
 from cosell.protocol.errors import ConflictError
 from cosell.timestamps import format_timestamp, parse_stored
 
@@ -187,10 +189,12 @@ def pending_or_accepted_to(tx, catalog: str, engagement_id_: str, receiver: str,
 
 # --- AWS's answer to a submission -------------------------------------------------------------------------
 
-def aws_reviewed(tx, catalog: str, opportunity: Mapping[str, Any], now: dt.datetime) -> None:
+def aws_reviewed(tx, catalog: str, owner: str, opportunity: Mapping[str, Any], now: dt.datetime) -> None:
     """AWS's review decision on a submitted opportunity answers the submission's invitation to AWS:
-    Approved accepts it (AWS joins the engagement), Rejected rejects it (DG-ev scenario table). Other
-    decisions leave it open."""
+    Approved accepts it (AWS joins the engagement), Rejected rejects it, and either writes AWS's view of
+    the opportunity as a new AwsOpportunitySummaryFullView revision, for the owner alone (DG-ev scenario
+    table: "AWS approves / rejects … Snapshot Created"; the template holds "updates made specifically by
+    AWS"). Other decisions leave the invitation open."""
     status = opportunity["LifeCycle"]["ReviewStatus"]
     engagement = (opportunity.get("AwsSubmission") or {}).get("EngagementId")
     if status not in (lifecycle.APPROVED, lifecycle.REJECTED) or engagement is None:
@@ -203,6 +207,7 @@ def aws_reviewed(tx, catalog: str, opportunity: Mapping[str, Any], now: dt.datet
         else:
             reason = opportunity["LifeCycle"].get("ReviewStatusReason")
             answer(tx, invitation, rules.REJECTED, now, rejection_reason=reason[:80] if reason else None)
+    write_snapshot(tx, catalog, engagement, opportunity, AWS_FULL_VIEW, owner, now)
     if status == lifecycle.APPROVED:
         _approve_waiting_partners(tx, catalog, engagement, opportunity["Id"], now)
 

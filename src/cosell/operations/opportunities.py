@@ -164,7 +164,7 @@ def update_opportunity(ctx: Context, request: UpdateOpportunityRequestTypeDef) -
             _check_parent(tx, ctx, catalog, parent)
         saved = save(tx, ctx.account_id, stored, updated, when)
         if decision is not None:
-            engagement_records.aws_reviewed(tx, catalog, saved, ctx.now)
+            engagement_records.aws_reviewed(tx, catalog, ctx.account_id, saved, ctx.now)
         if resubmitted:
             reviewer.submitted(tx, ctx.settings, ctx.account_id, catalog, identifier, ctx.now)
     return {"Id": identifier, "LastModifiedDate": saved["LastModifiedDate"]}
