@@ -288,7 +288,8 @@ def listen_to_events(url: str, endpoint: str) -> None:
 
 
 def deliveries_made(data_dir: Path) -> tuple[int, int]:
-    """(delivered, all) deliveries in a stopped server's SQLite file."""
+    """(delivered, all) deliveries in a server's SQLite file; an event not yet dispatched counts for the two
+    deliveries it will make (the rule's target and the webhook of `listen_to_events`)."""
     with sqlite3.connect(data_dir / "cosell.db") as connection:
         delivered = connection.execute("SELECT count(*) FROM deliveries WHERE status = 'delivered'").fetchone()[0]
         undispatched = connection.execute("SELECT count(*) FROM events WHERE state = 0").fetchone()[0]

@@ -218,7 +218,7 @@ def test_webhook_signed_retried_listed_redelivered_removed(live):
 def test_an_unreachable_endpoint_is_a_recorded_failure(live):
     """--event-attempts 3 here: three attempts with backoff, each recorded, then failed; the server goes on."""
     client = events_client(live)
-    dead = f"http://127.0.0.1:{_closed_port()}/events"
+    dead = f"http://127.0.0.1:{free_port()}/events"  # nothing listens there once the probe socket is closed
     client.put_rule(Name="to-nowhere", EventPattern=json.dumps(PATTERN))
     client.put_targets(Rule="to-nowhere", Targets=[{"Id": "dead", "Arn": dead}])
     try:
@@ -236,10 +236,6 @@ def test_an_unreachable_endpoint_is_a_recorded_failure(live):
     finally:
         client.remove_targets(Rule="to-nowhere", Ids=["dead"])
         client.delete_rule(Name="to-nowhere")
-
-
-def _closed_port() -> int:
-    return free_port()  # nothing listens there once the probe socket is closed
 
 
 def test_sqs_target_on_motos_server(tmp_path):

@@ -165,7 +165,8 @@ class DeliveryWorker:
         for seq, catalog, event, copy_of in dispatched:
             if copy_of is None and event["detail-type"] == catalogue.OPPORTUNITY_UPDATED:
                 time_of = dt.datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-                tx.events.append({**event, "id": catalogue.event_id()}, catalog, time_of, copy_of=seq)
+                tx.events.append(catalogue.event_id(), event["account"], catalog, event["detail-type"], time_of,
+                                 event["resources"], event["detail"], copy_of=seq)
 
     def _redeliveries(self, tx, sent: list[_Sent]) -> None:
         """--event-duplicates: a delivered event is due once more, same id (AWS's target retries)."""

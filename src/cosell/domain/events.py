@@ -29,10 +29,8 @@ MEMBER_ADDED = "Engagement Member Added"
 ENGAGEMENT_CREATED = "Engagement Created"
 ENGAGEMENT_UPDATED = "Engagement Updated"
 SNAPSHOT_CREATED = "Engagement Resource Snapshot Created"
-# Named by EventBridge's reference but with no example or trigger anywhere: not emitted (§1.1).
-NOT_EMITTED = ("Opportunity Accepted", "Opportunity Rejected", "Engagement Member Joined", "Resource Snapshot Created")
-DETAIL_TYPES = (OPPORTUNITY_CREATED, OPPORTUNITY_UPDATED, INVITATION_CREATED, INVITATION_ACCEPTED, INVITATION_REJECTED,
-                INVITATION_EXPIRED, MEMBER_ADDED, ENGAGEMENT_CREATED, ENGAGEMENT_UPDATED, SNAPSHOT_CREATED)
+# Named by EventBridge's reference but with no example or trigger anywhere, so not emitted (§1.1):
+# Opportunity Accepted, Opportunity Rejected, Engagement Member Joined, Resource Snapshot Created.
 
 
 def event_time(now: dt.datetime) -> str:

@@ -25,7 +25,7 @@ from cosell.domain.identifiers import (
     task_id,
 )
 from cosell.domain.opportunity import next_modified
-from cosell.domain.snapshots import AWS_FULL_VIEW
+from cosell.domain.snapshots import AWS_FULL_VIEW, OPPORTUNITY
 from cosell.jobs import Job, job_handler, schedule
 from cosell.operations import event_outbox
 from cosell.operations.opportunity_versions import save
@@ -33,7 +33,7 @@ from cosell.operations.snapshot_records import write_snapshot
 from cosell.protocol.errors import ConflictError
 from cosell.timestamps import format_timestamp, parse_stored
 
-OPPORTUNITY_RESOURCE = "Opportunity"  # the model's EngagementResourceType: the only kind there is
+OPPORTUNITY_RESOURCE = OPPORTUNITY  # the model's EngagementResourceType: the only kind there is
 INVITATION_EXPIRY = "engagement.invitation-expiry"
 
 

@@ -38,7 +38,7 @@ def publish(tx, account: str, catalog: str, detail_type: str, detail: Mapping[st
             now: dt.datetime) -> None:
     if account == AWS_ACCOUNT:
         return
-    tx.events.append(catalogue.envelope(detail_type, account, now, resources, detail), catalog, now)
+    tx.events.append(catalogue.event_id(), account, catalog, detail_type, now, resources, detail)
 
 
 def opportunity_created(tx, owner: str, catalog: str, opportunity_id: str, now: dt.datetime) -> None:

@@ -22,7 +22,6 @@ from cosell.operations import event_outbox
 from cosell.protocol.errors import NotFoundError
 from cosell.store.snapshot_jobs import RUNNING
 
-OPPORTUNITY_RESOURCE = "Opportunity"
 NO_ROLE_FAILURE = ("No ResourceSnapshotJobRole is registered for this catalog: put one with "
                    "PutSellingSystemSettings, and the job writes the next change.")
 
@@ -47,7 +46,7 @@ def write_snapshot(tx, catalog: str, engagement_id: str, opportunity: Mapping[st
     shared_with = [owner] if template in views.OWNER_ONLY else members
     tx.snapshots.add(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision, owner, shared_with,
                      view, now)
-    tx.engagements.associate(catalog, engagement_id, OPPORTUNITY_RESOURCE, resource_id, owner, now)
+    tx.engagements.associate(catalog, engagement_id, views.OPPORTUNITY, resource_id, owner, now)
     arn = views.snapshot_arn(catalog, engagement_id, views.OPPORTUNITY, resource_id, template, revision)
     event_outbox.snapshot_created(tx, catalog, arn, engagement_id, views.OPPORTUNITY, resource_id, owner, shared_with, now)
     return {"Arn": arn, "Revision": revision}

@@ -10,6 +10,7 @@ a delivery is pending until an attempt succeeds or its attempts run out (cosell/
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -201,14 +202,13 @@ class EventRepository:
     def __init__(self, tx):
         self._db = tx.db
 
-    def append(self, envelope: dict, catalog: str, time: dt.datetime, copy_of: int | None = None) -> None:
-        """`time`: the event's, of which the envelope shows the whole seconds."""
-        self._db.execute(_APPEND, {"id": envelope["id"], "account_id": envelope["account"], "catalog": catalog,
-                                   "detail_type": envelope["detail-type"],
-                                   "time_ms": to_ms(time),
-                                   "resources": json_text.compact(envelope["resources"]),
-                                   "detail": json_text.compact(envelope["detail"]), "copy_of": copy_of,
-                                   "state": WAITING})
+    def append(self, event_id: str, account: str, catalog: str, detail_type: str, time: dt.datetime,
+               resources: list[str], detail: Mapping[str, Any], copy_of: int | None = None) -> None:
+        """An event, as the columns its envelope is built from when read (domain/events.py: `envelope`)."""
+        self._db.execute(_APPEND, {"id": event_id, "account_id": account, "catalog": catalog,
+                                   "detail_type": detail_type, "time_ms": to_ms(time),
+                                   "resources": json_text.compact(resources), "detail": json_text.compact(detail),
+                                   "copy_of": copy_of, "state": WAITING})
 
     def waiting(self, limit: int, now: dt.datetime) -> list[tuple[int, str, dict, int | None]]:
         """(seq, catalog, envelope, copy_of) of events no worker has dispatched or holds, oldest first."""
