@@ -37,6 +37,19 @@ def _account_id(value: str) -> str:
     return value
 
 
+def _on_the_database(*commands: argparse.ArgumentParser) -> None:
+    """Commands that work on the database directly name it as `cosell serve` does."""
+    for command in commands:
+        command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
+        command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+
+
+def _on_a_server(*commands: argparse.ArgumentParser) -> None:
+    """Commands that call a running server's /_cosell endpoints."""
+    for command in commands:
+        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cosell", description="AWS Partner Central Selling API, self-hosted.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--comments", help="LifeCycle.ReviewComments")
     review.add_argument("--reason", help="LifeCycle.ReviewStatusReason")
     review.add_argument("--account-id", help="the opportunity's account (default: the server's default account)")
-    review.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(review)
 
     solutions = commands.add_parser("solutions", help="the partner's solution catalog on a running server")
     solution_commands = solutions.add_subparsers(dest="solutions_command", required=True)
@@ -99,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--status", default="Active", choices=["Active", "Inactive", "Draft"])
     add.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
     add.add_argument("--account-id", help="the account whose catalog gets it (default: the server's default account)")
-    add.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(add)
     accounts = commands.add_parser("accounts", help="partner accounts and access keys (works on the database directly)")
     account_commands = accounts.add_subparsers(dest="accounts_command", required=True)
     create = account_commands.add_parser("create", help="create an account and print its access key once")
@@ -114,17 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     account_commands.add_parser("list", help="accounts and their keys (never the secrets)")
     revoke = account_commands.add_parser("revoke", help="revoke an access key")
     revoke.add_argument("access_key_id")
-    for command in account_commands.choices.values():
-        command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
-        command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+    _on_the_database(*account_commands.choices.values())
 
     database = commands.add_parser("db", help="the database's schema (works on the database directly)")
     database_commands = database.add_subparsers(dest="db_command", required=True)
     database_commands.add_parser("upgrade", help="apply the migrations the database lacks; print the revision reached")
     database_commands.add_parser("current", help="print the database's revision (none: no migration applied yet)")
-    for command in database_commands.choices.values():
-        command.add_argument("--data", dest="data_dir", help="data directory of the server (default ./.cosell, env COSELL_DATA)")
-        command.add_argument("--database-url", help="SQLAlchemy URL instead of the embedded SQLite (env COSELL_DATABASE_URL)")
+    _on_the_database(*database_commands.choices.values())
 
     clock = commands.add_parser("clock", help="cosell's clock on a running server: what every write and timer follows")
     clock_commands = clock.add_subparsers(dest="clock_command", required=True)
@@ -136,8 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     clock_set.add_argument("--frozen", action="store_true", help="and stop it there")
     clock_commands.add_parser("freeze", help="stop the clock where it is (it moves only when advanced or set)")
     clock_commands.add_parser("reset", help="back to the wall clock")
-    for command in clock_commands.choices.values():
-        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(*clock_commands.choices.values())
 
     aws = commands.add_parser("aws", help="play AWS on a running server: referrals and leads")
     aws_commands = aws.add_subparsers(dest="aws_command", required=True)
@@ -149,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     for command in (refer, lead):
         command.add_argument("--account-id", type=_account_id, help="the partner (default: the server's default account)")
         command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
-        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(refer, lead)
 
     events = commands.add_parser("events", help="the events cosell published, and Lambda handlers for rule targets")
     event_commands = events.add_subparsers(dest="events_command", required=True)
@@ -177,9 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     webhook_redeliver = webhook_commands.add_parser("redeliver", help="deliver an event again, with the same id")
     webhook_redeliver.add_argument("event_id")
     webhook_redeliver.add_argument("--webhook-id", help="to this webhook only (default: every webhook it matches)")
-    for command in (tail, event_lambda, event_deliveries, webhook_add, webhook_remove, webhook_redeliver,
-                    *[event_commands.choices["lambdas"], webhook_commands.choices["list"]]):
-        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(*event_commands.choices.values(), *webhook_commands.choices.values())
 
     faults = commands.add_parser("faults", help="inject errors, latency or dropped responses on a running server")
     fault_commands = faults.add_subparsers(dest="faults_command", required=True)
@@ -193,8 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     fault_clear = fault_commands.add_parser("clear", help="remove faults (all, or one operation's)")
     fault_clear.add_argument("--operation", help="operation name or *; all faults when omitted")
     fault_commands.add_parser("list", help="show the faults in force")
-    for command in (fault_set, fault_clear, fault_commands.choices["list"]):
-        command.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT)
+    _on_a_server(*fault_commands.choices.values())
     return parser
 
 
