@@ -14,10 +14,11 @@ SANDBOX_TEST_SOLUTION = {"Id": "S-1234567", "Name": "Sandbox test solution", "Ca
 
 
 def ensure_default_solutions(tx, account_id: str, now: dt.datetime) -> None:
-    """The Sandbox's test solution, in the account's Sandbox catalog."""
+    """The Sandbox's test solution, in the account's Sandbox catalog. Servers starting together on a new
+    PostgreSQL database each find it missing; the first one's insert wins, the others keep it."""
     if tx.solutions.get(account_id, SANDBOX_CATALOG, SANDBOX_TEST_SOLUTION["Id"]) is None:
         tx.solutions.insert(account_id, SANDBOX_CATALOG, SANDBOX_TEST_SOLUTION["Id"], SANDBOX_TEST_SOLUTION["Name"],
-                            SANDBOX_TEST_SOLUTION["Status"], SANDBOX_TEST_SOLUTION["Category"], now)
+                            SANDBOX_TEST_SOLUTION["Status"], SANDBOX_TEST_SOLUTION["Category"], now, if_absent=True)
 
 
 def add_solution(tx, account_id: str, catalog: str, name: str, category: str, status: str, now: dt.datetime) -> dict:

@@ -45,10 +45,14 @@ class SolutionRepository:
         self._db = tx.db
 
     def insert(self, account_id: str, catalog: str, solution_id: str, name: str, status: str, category: str,
-               created: dt.datetime) -> None:
-        self._db.execute(_INSERT, {"account_id": account_id, "catalog": catalog, "id": solution_id,
-                                   "number": int(solution_id[2:]), "name": name, "status": status,
-                                   "category": category, "created_ms": to_ms(created)})
+               created: dt.datetime, if_absent: bool = False) -> None:
+        """`if_absent`: a solution the key names already (another process made it meanwhile) stays as it is."""
+        params = {"account_id": account_id, "catalog": catalog, "id": solution_id, "number": int(solution_id[2:]),
+                  "name": name, "status": status, "category": category, "created_ms": to_ms(created)}
+        if if_absent:
+            self._db.insert_if_absent(_INSERT, params)
+        else:
+            self._db.execute(_INSERT, params)
 
     def get(self, account_id: str, catalog: str, solution_id: str) -> dict | None:
         row = self._db.first(_GET, {"account_id": account_id, "catalog": catalog, "id": solution_id})
