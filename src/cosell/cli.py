@@ -7,6 +7,7 @@
     cosell accounts create NAME [--website URL] | connect ACCOUNT_A ACCOUNT_B | list | revoke KEY
     cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
     cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
+    cosell aws summary OPPORTUNITY_ID [--account-id ID] [--catalog AWS|Sandbox] (--from-file FILE | --json TEXT)
     cosell events tail [--follow] [-n 20] [--detail-type T] | lambda ARN module:function | lambdas | deliveries ID
     cosell webhooks add URL [--event-pattern JSON] [--account-id ID] | list | remove ID | redeliver EVENT_ID
 """
@@ -147,17 +148,23 @@ def _parser() -> argparse.ArgumentParser:
     clock_commands.add_parser("reset", help="back to the wall clock")
     _on_a_server(*clock_commands.choices.values())
 
-    aws = commands.add_parser("aws", help="play AWS on a running server: referrals and leads")
+    aws = commands.add_parser("aws", help="play AWS on a running server: referrals, leads, AWS's summaries")
     aws_commands = aws.add_subparsers(dest="aws_command", required=True)
     refer = aws_commands.add_parser("refer", help="AWS refers an opportunity to a partner: an OpportunityInvitation")
     refer.add_argument("--from-file", help="a CreateOpportunity body (JSON) for AWS's opportunity; default: a realistic one")
     lead = aws_commands.add_parser("lead", help="AWS shares a lead with a partner: an engagement with a Lead context "
                                                 "and a LeadInvitation")
     lead.add_argument("--from-file", help="a Lead context (JSON: Customer, Interactions...); default: a realistic one")
-    for command in (refer, lead):
+    summary = aws_commands.add_parser("summary", help="AWS edits its summary of a submitted opportunity: "
+                                                      "GetAwsOpportunitySummary, and a revision for the owner")
+    summary.add_argument("opportunity_id")
+    changes = summary.add_mutually_exclusive_group(required=True)
+    changes.add_argument("--from-file", help="AWS's changes (JSON: LifeCycle, OpportunityTeam, Insights...)")
+    changes.add_argument("--json", help="AWS's changes, as JSON text")
+    for command in (refer, lead, summary):
         command.add_argument("--account-id", type=_account_id, help="the partner (default: the server's default account)")
         command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
-    _on_a_server(refer, lead)
+    _on_a_server(refer, lead, summary)
 
     events = commands.add_parser("events", help="the events cosell published, and Lambda handlers for rule targets")
     event_commands = events.add_subparsers(dest="events_command", required=True)
@@ -318,6 +325,16 @@ def aws(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as error:
             print(f"cosell aws {args.aws_command}: cannot read {args.from_file}: {error}", file=sys.stderr)
             return 2
+    if getattr(args, "json", None) is not None:
+        try:
+            document = json.loads(args.json)
+        except ValueError as error:
+            print(f"cosell aws {args.aws_command}: --json is not JSON: {error}", file=sys.stderr)
+            return 2
+    if args.aws_command == "summary":
+        return _post(args.endpoint_url, "/_cosell/aws/summaries",
+                     {"AccountId": args.account_id, "Catalog": args.catalog,
+                      "OpportunityIdentifier": args.opportunity_id, "Summary": document})
     if args.aws_command == "refer":
         return _post(args.endpoint_url, "/_cosell/aws/referrals",
                      {"AccountId": args.account_id, "Catalog": args.catalog, "Opportunity": document})

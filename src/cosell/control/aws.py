@@ -1,13 +1,15 @@
-"""Playing AWS: referrals and leads, which only AWS sends (engagements.md §7). Used by `cosell aws refer
-|lead`, the /_cosell/aws/* endpoints, and the Sandbox's own trigger, a CreateOpportunity with
-`Origin: "AWS Referral"` (DG-sbx).
+"""Playing AWS: referrals, leads and AWS's edits of its summary of a submitted opportunity, which only AWS
+makes (engagements.md §7). Used by `cosell aws refer|lead|summary`, the /_cosell/aws/* endpoints, and the
+Sandbox's own trigger, a CreateOpportunity with `Origin: "AWS Referral"` (DG-sbx).
 
 A referral is an AWS opportunity offered to a partner: AWS holds the opportunity (owner `aws`, invisible
 to partners), makes an engagement for it with a CustomerProject context, and sends the partner an
 OpportunityInvitation as observed (SenderCompanyName "AWS", the PDM contact, the fixed message,
 ReceiverResponsibilities). Accepting it hands AWS's opportunity to the partner, Approved
 (operations/invitations.py). A lead is an AWS engagement with a Lead context and a LeadInvitation that
-shows the customer without its contacts until accepted (DG-lead).
+shows the customer without its contacts until accepted (DG-lead). An edit of AWS's summary is what DG-ev
+lists as "AWS updates opportunity": Opportunity Updated, and an AwsOpportunitySummaryFullView revision for
+the owner alone.
 """
 
 from __future__ import annotations
@@ -17,15 +19,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from cosell.control.aws_payloads import default_lead, default_referral
+from cosell.domain import aws_summary as summaries
 from cosell.domain import engagement as rules
 from cosell.domain.identifiers import AWS_ACCOUNT
+from cosell.domain.opportunity import next_modified
 from cosell.domain.opportunity_rules import RuleContext, create_violations
+from cosell.domain.snapshots import AWS_FULL_VIEW, OPPORTUNITY, snapshot_arn
 from cosell.jobs import Job, job_handler, schedule
 from cosell.operations import engagement_records
 from cosell.operations.opportunity_records import create_owned_opportunity
-from cosell.protocol.errors import ValidationError
+from cosell.operations.opportunity_versions import save
+from cosell.operations.snapshot_records import write_snapshot
+from cosell.protocol.errors import FieldError, NotFoundError, ValidationError
 from cosell.protocol.facts import SANDBOX_CATALOG
 from cosell.protocol.validation import shape_validator
+from cosell.protocol.validation.full import lower_camel
+from cosell.timestamps import format_timestamp
 
 REFERRAL = "aws.referral"
 
@@ -98,3 +107,60 @@ def create_lead(store, account_id: str, catalog: str, lead: Mapping[str, Any] | 
             receiver_alias=engagement_records.profile(tx, account_id)[0])
     return {"InvitationId": invitation["Id"], "InvitationArn": invitation["Arn"], "EngagementId": engagement["Id"],
             "Catalog": catalog, "ReceiverAccountId": account_id}
+
+
+# Members of AWS's summary that are not AWS's to edit: the partner's opportunity, its origin and its
+# associations (GetAwsOpportunitySummary shows them from the partner's side), and the catalog.
+NOT_AWS_OWNED = ("RelatedOpportunityId", "Origin", "Catalog", "RelatedEntityIds")
+
+
+def _checked_summary_changes(changes: Mapping[str, Any]) -> dict:
+    """AWS's changes to its summary: members of the model's AwsOpportunitySummaryFullView, not those AWS
+    does not own, nor LifeCycle.NextStepsHistory (kept from the NextSteps AWS sets)."""
+    refused = [FieldError(lower_camel(name), "INVALID_VALUE", f"{name} is not AWS's to edit in its summary.")
+               for name in NOT_AWS_OWNED if name in changes]
+    if isinstance(changes.get("LifeCycle"), Mapping) and "NextStepsHistory" in changes["LifeCycle"]:
+        refused.append(FieldError("lifeCycle.nextStepsHistory", "INVALID_VALUE",
+                                  "LifeCycle.NextStepsHistory is kept from LifeCycle.NextSteps: set NextSteps."))
+    if refused:
+        raise ValidationError.from_errors(ValidationError.REQUEST, refused)
+    checked = shape_validator(AWS_FULL_VIEW)(dict(changes))
+    if not checked:
+        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
+            None, "REQUIRED_FIELD_MISSING", "The summary changes nothing: give members of "
+                                            f"{AWS_FULL_VIEW} (LifeCycle, OpportunityTeam, Insights...).")])
+    return checked
+
+
+def edit_summary(store, account_id: str, catalog: str, opportunity_id: str, changes: Mapping[str, Any],
+                 now: dt.datetime) -> dict:
+    """`cosell aws summary`: AWS edits its summary of the account's submitted opportunity (engagements.md §7,
+    "AWS updates AWS-side summary"). The edits are merged over AWS's earlier ones and saved as a change of
+    the opportunity (Opportunity Updated, and the owner's snapshot jobs run); AWS's view is then written as
+    an AwsOpportunitySummaryFullView revision for the owner in the submission's engagement (DG-ev: "AWS
+    updates opportunity" → Opportunity Updated + Engagement Resource Snapshot Created), unless a job of the
+    owner's wrote that view in this change already. Before submission AWS has no summary: not found, as
+    GetAwsOpportunitySummary answers."""
+    checked = _checked_summary_changes(changes)
+    with store.write() as tx:
+        stored = tx.opportunities.get(account_id, catalog, opportunity_id)
+        if stored is None:
+            raise NotFoundError(f"Opportunity {opportunity_id} was not found in catalog {catalog}.")
+        if summaries.aws_summary(stored) is None:
+            raise NotFoundError(f"AWS has no summary of opportunity {opportunity_id}: it has not been submitted.")
+        when = next_modified(stored, now)
+        edits = summaries.edited(stored.get(summaries.EDITS), checked, format_timestamp(when))
+        engagement_id = (stored.get("AwsSubmission") or {}).get("EngagementId")
+        key = (catalog, engagement_id or "", OPPORTUNITY, stored["Id"], AWS_FULL_VIEW)
+        before = tx.snapshots.latest_revision(*key) if engagement_id else 0
+        saved = save(tx, account_id, stored, {**stored, summaries.EDITS: edits}, when)
+        answer = {"Catalog": catalog, "OpportunityId": saved["Id"], "EngagementId": engagement_id,
+                  "Summary": summaries.aws_summary(saved), "ResourceSnapshotArn": None, "Revision": None}
+        if engagement_id:
+            revision = tx.snapshots.latest_revision(*key)
+            if revision > before:  # the owner's Running job on AWS's view wrote this change's revision
+                written = {"Arn": snapshot_arn(*key, revision), "Revision": revision}
+            else:
+                written = write_snapshot(tx, catalog, engagement_id, saved, AWS_FULL_VIEW, account_id, when)
+            answer.update(ResourceSnapshotArn=written["Arn"], Revision=written["Revision"])
+    return answer

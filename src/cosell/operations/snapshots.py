@@ -3,7 +3,10 @@
 A snapshot is a revision of an opportunity's view under a template, in an engagement: written by the
 opportunity's owner (a member of the engagement), read by the members it is shared with — every member
 for OpportunitySummaryView, the owner alone for AwsOpportunitySummaryFullView. Writing one associates the
-opportunity with the engagement, as AWS's lead guide says CreateResourceSnapshot links them.
+opportunity with the engagement, as AWS's lead guide says CreateResourceSnapshot links them. On a lead's
+engagement it also adds the CustomerProject context the opportunity gives, as the lead guide's
+"Alternative: CreateOpportunity + CreateResourceSnapshot, which automatically adds a CustomerProject
+context" (DG-lead; engagements.md §0.9) has it.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from cosell.domain import engagement as rules
 from cosell.domain import snapshots as views
-from cosell.operations import access
+from cosell.operations import access, engagement_records, event_outbox
 from cosell.operations.context import Context, Response
-from cosell.operations.engagements import ENGAGEMENT
+from cosell.operations.engagements import ENGAGEMENT, MAX_CONTEXTS
 from cosell.operations.idempotency import answer_once
 from cosell.operations.paging import short_list_page
 from cosell.operations.registry import operation
@@ -53,14 +57,31 @@ def snapshot_subject(tx, ctx: Context, request: Mapping[str, Any]) -> tuple[dict
     return engagement, template, opportunity
 
 
+def _lead_gets_customer_project(tx, ctx: Context, catalog: str, engagement: dict, opportunity: dict) -> None:
+    """A lead's engagement without a CustomerProject context gets the one the snapshotted opportunity gives
+    (DG-lead: CreateOpportunity + CreateResourceSnapshot "automatically adds a CustomerProject context"), as
+    StartOpportunityFromEngagementTask adds it: the next context id, an Engagement Updated event. An
+    engagement that already has the most contexts keeps them (choice: the snapshot is still written)."""
+    contexts = list(engagement.get("Contexts") or [])
+    kinds = rules.context_types(engagement)
+    if rules.LEAD not in kinds or rules.CUSTOMER_PROJECT in kinds or len(contexts) >= MAX_CONTEXTS:
+        return
+    added = {**rules.customer_project_context(opportunity), "Id": rules.next_context_id(engagement)}
+    changed = engagement_records.changed(tx, catalog, engagement, {**engagement, "Contexts": [*contexts, added]},
+                                         ctx.account_id, ctx.now)
+    event_outbox.engagement_updated(tx, catalog, changed, ctx.now)
+
+
 @operation("CreateResourceSnapshot")
 def create_resource_snapshot(ctx: Context, request: CreateResourceSnapshotRequestTypeDef) -> Response:
-    """Only the opportunity's owner snapshots it; another member's or an unknown opportunity is not found."""
+    """Only the opportunity's owner snapshots it; another member's or an unknown opportunity is not found.
+    On a lead's engagement the snapshot also adds the opportunity's CustomerProject context (DG-lead)."""
     catalog = request["Catalog"]
 
     def create(tx, remember):
         engagement, template, opportunity = snapshot_subject(tx, ctx, request)
         answer = write_snapshot(tx, catalog, engagement["Id"], opportunity, template, ctx.account_id, ctx.now)
+        _lead_gets_customer_project(tx, ctx, catalog, engagement, opportunity)
         remember(answer)
         return answer
 

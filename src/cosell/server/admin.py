@@ -174,6 +174,16 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
         return aws.create_lead(store, account_id, catalog, _json_object(body, "Lead"), gateway.clock.now())
 
+    def summary(account_id: str, body: dict) -> dict:
+        """{AccountId?, Catalog?, OpportunityIdentifier, Summary: AWS's changes to its summary (members of
+        AwsOpportunitySummaryFullView)} → AWS's summary afterwards, and the owner's new revision of it."""
+        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
+        identifier = required(body, "OpportunityIdentifier")
+        changes = _json_object(body, "Summary")
+        if changes is None:
+            _refuse("Summary", "REQUIRED_FIELD_MISSING", "Summary is required: AWS's changes to its summary.")
+        return aws.edit_summary(store, account_id, catalog, identifier, changes, gateway.clock.now())
+
     def connection(account_id: str, body: dict) -> dict:
         """{AccountId, PartnerAccountId} → the two accounts are connected partners."""
         partner = target_account({"AccountId": required(body, "PartnerAccountId")}, settings.account_id)
@@ -202,6 +212,7 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/clock", endpoint(clock), methods=["POST"]),
         Route("/_cosell/aws/referrals", endpoint(referral), methods=["POST"]),
         Route("/_cosell/aws/leads", endpoint(lead), methods=["POST"]),
+        Route("/_cosell/aws/summaries", endpoint(summary), methods=["POST"]),
         Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
         *event_routes(admin, gateway),
     ]
