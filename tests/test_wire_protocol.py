@@ -132,7 +132,7 @@ def test_wrong_content_type(server):
 
 
 def test_operation_not_served_yet(server):
-    status, headers, data = call(server, {"Catalog": "Sandbox", "MaxResults": 10}, target="ListEngagementGroups")
+    status, headers, data = call(server, {"Catalog": "Sandbox", "MaxResults": 10}, target="ListCustomerAccountBulkJobs")
     assert_aws_error(status, headers, data, 501, "NotImplementedException")
 
 

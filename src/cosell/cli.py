@@ -8,6 +8,8 @@
     cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
     cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
     cosell aws summary OPPORTUNITY_ID [--account-id ID] [--catalog AWS|Sandbox] (--from-file FILE | --json TEXT)
+    cosell aws group add --name N [--readiness-level L] [--filter JSON] [--keyword K] | update ID ... | list | remove ID
+    cosell aws prospecting fail ENGAGEMENT_ID [--reason-code C] [--message M] | succeed ENGAGEMENT_ID | marks
     cosell events tail [--follow] [-n 20] [--detail-type T] | lambda ARN module:function | lambdas | deliveries ID
     cosell webhooks add URL [--event-pattern JSON] [--account-id ID] | list | remove ID | redeliver EVENT_ID
 """
@@ -73,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--referral-delay", dest="referral_delay_seconds", type=float,
                        help="seconds before a Sandbox CreateOpportunity with Origin \"AWS Referral\" becomes AWS's "
                             "invitation (default 5, as observed; 0 allowed; env COSELL_REFERRAL_DELAY)")
+    serve.add_argument("--prospecting-delay", dest="prospecting_delay_seconds", type=float,
+                       help="seconds AWS takes to prospect a StartProspectingFromEngagementTask's engagements "
+                            "(IN_PROGRESS at half of it; default 30; env COSELL_PROSPECTING_DELAY)")
     serve.add_argument("--invited-review", choices=["approved", "inherit"],
                        help="review status of an invited partner's new opportunity: approved at once (observed, "
                             "default) or inherit: Submitted until the inviting partner's is Approved (documented; "
@@ -148,7 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     clock_commands.add_parser("reset", help="back to the wall clock")
     _on_a_server(*clock_commands.choices.values())
 
-    aws = commands.add_parser("aws", help="play AWS on a running server: referrals, leads, AWS's summaries")
+    aws = commands.add_parser("aws", help="play AWS on a running server: referrals, leads, AWS's summaries, "
+                                             "engagement groups, prospecting")
     aws_commands = aws.add_subparsers(dest="aws_command", required=True)
     refer = aws_commands.add_parser("refer", help="AWS refers an opportunity to a partner: an OpportunityInvitation")
     refer.add_argument("--from-file", help="a CreateOpportunity body (JSON) for AWS's opportunity; default: a realistic one")
@@ -165,6 +171,40 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--account-id", type=_account_id, help="the partner (default: the server's default account)")
         command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
     _on_a_server(refer, lead, summary)
+
+    group = aws_commands.add_parser("group", help="AWS's curated engagement groups (ListEngagementGroups, "
+                                                  "SearchEngagements' GroupId)")
+    group_commands = group.add_subparsers(dest="group_command", required=True)
+    group_add = group_commands.add_parser("add", help="define a group: the search that selects its engagements")
+    group_update = group_commands.add_parser("update", help="change a group (what is not given stays); "
+                                                            "it is active again")
+    group_update.add_argument("group_id")
+    for command in (group_add, group_update):
+        command.add_argument("--name", required=command is group_add)
+        command.add_argument("--description")
+        command.add_argument("--readiness-level", choices=["SalesReady", "MarketingReady", "LowPotential"])
+        command.add_argument("--filter", help="a SearchEngagements Filter tree, as JSON text (or @FILE)")
+        command.add_argument("--keyword", help="a SearchEngagements Keyword")
+    group_list = group_commands.add_parser("list", help="every group, active or removed, with its definition")
+    group_remove = group_commands.add_parser("remove", help="the group is no longer available to partners")
+    group_remove.add_argument("group_id")
+    for command in (group_add, group_update, group_list, group_remove):
+        command.add_argument("--catalog", default=None if command is group_list else SANDBOX_CATALOG, choices=CATALOGS)
+    _on_a_server(*group_commands.choices.values())
+
+    prospect = aws_commands.add_parser("prospecting", help="which engagements AWS fails to prospect "
+                                                           "(StartProspectingFromEngagementTask)")
+    prospect_commands = prospect.add_subparsers(dest="prospecting_command", required=True)
+    fail = prospect_commands.add_parser("fail", help="prospecting the engagement ends FAILED, from now on")
+    fail.add_argument("engagement_id")
+    fail.add_argument("--reason-code", help="the result's ReasonCode (default ProspectingFailed)")
+    fail.add_argument("--message", help="the result's Message")
+    succeed = prospect_commands.add_parser("succeed", help="take a fail mark back: the engagement prospects again")
+    succeed.add_argument("engagement_id")
+    for command in (fail, succeed):
+        command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
+    prospect_commands.add_parser("marks", help="the engagements marked to fail")
+    _on_a_server(*prospect_commands.choices.values())
 
     events = commands.add_parser("events", help="the events cosell published, and Lambda handlers for rule targets")
     event_commands = events.add_subparsers(dest="events_command", required=True)
@@ -231,6 +271,7 @@ def serve(args: argparse.Namespace) -> None:
                                      database_url=args.database_url, account_id=args.account_id, review=args.review,
                                      review_delay_seconds=args.review_delay_seconds, review_rules=args.review_rules,
                                      referral_delay_seconds=args.referral_delay_seconds,
+                                     prospecting_delay_seconds=args.prospecting_delay_seconds,
                                      invited_review=args.invited_review,
                                      auth=args.auth, allow_open_auth=args.allow_open_auth, admin_token=args.admin_token,
                                      quotas=args.quotas, event_delivery=args.event_delivery,
@@ -316,7 +357,45 @@ def database(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _aws_group(args: argparse.Namespace) -> int:
+    if args.group_command == "list":
+        query = f"?{urllib.parse.urlencode({'catalog': args.catalog})}" if args.catalog else ""
+        return _get(args.endpoint_url, "/_cosell/aws/groups" + query)
+    if args.group_command == "remove":
+        return _post(args.endpoint_url, "/_cosell/aws/groups/remove", {"Catalog": args.catalog, "Id": args.group_id})
+    node = None
+    if args.filter is not None:
+        text = args.filter
+        try:
+            if text.startswith("@"):
+                with open(text[1:], encoding="utf-8") as file:
+                    text = file.read()
+            node = json.loads(text)
+        except (OSError, ValueError) as error:
+            print(f"cosell aws group {args.group_command}: --filter is not a JSON filter tree: {error}", file=sys.stderr)
+            return 2
+    body = {"Catalog": args.catalog, "Id": getattr(args, "group_id", None), "Name": args.name,
+            "Description": args.description, "ReadinessLevel": args.readiness_level, "Keyword": args.keyword,
+            "Filter": node}
+    return _post(args.endpoint_url, "/_cosell/aws/groups", {key: value for key, value in body.items() if value is not None})
+
+
+def _aws_prospecting(args: argparse.Namespace) -> int:
+    if args.prospecting_command == "marks":
+        return _get(args.endpoint_url, "/_cosell/aws/prospecting-failures")
+    if args.prospecting_command == "succeed":
+        return _post(args.endpoint_url, "/_cosell/aws/prospecting-failures/remove",
+                     {"Catalog": args.catalog, "EngagementId": args.engagement_id})
+    return _post(args.endpoint_url, "/_cosell/aws/prospecting-failures",
+                 {"Catalog": args.catalog, "EngagementId": args.engagement_id, "ReasonCode": args.reason_code,
+                  "Message": args.message})
+
+
 def aws(args: argparse.Namespace) -> int:
+    if args.aws_command == "group":
+        return _aws_group(args)
+    if args.aws_command == "prospecting":
+        return _aws_prospecting(args)
     document = None
     if args.from_file:
         try:

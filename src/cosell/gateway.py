@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from cosell.auth import Authenticator, Principal, authorize_catalog, authorize_operation, catalog_of
 from cosell.clock import Clock
+from cosell.control.groups import ensure_default_groups
 from cosell.control.solutions import ensure_default_solutions
 from cosell.faults import FaultPlan, Faults
 from cosell.operations.context import Context
@@ -182,6 +183,7 @@ class Gateway:
         self._default = self.served[service(PARTNER_CENTRAL_SELLING).target_prefix]
         with store.write() as tx:
             ensure_default_solutions(tx, settings.account_id, self.clock.now())
+            ensure_default_groups(tx, self.clock.now())
 
     def handle(self, raw: RawRequest) -> RawResponse:
         """The whole request, waiting (blocking) for its writes to be durable. For the in-process hook."""

@@ -103,6 +103,9 @@ class Settings:
     # A Sandbox CreateOpportunity with Origin "AWS Referral" becomes AWS's invitation this long after
     # (observed ~5 s, engagements.md §0.7).
     referral_delay_seconds: float = 5.0
+    # AWS prospects a StartProspectingFromEngagementTask's engagements this long after it starts (IN_PROGRESS
+    # at half of it). AWS documents no duration; its work is asynchronous.
+    prospecting_delay_seconds: float = 30.0
     # Events: where they are delivered from, the SQS-compatible endpoint of SQS targets, how many attempts a
     # delivery gets (backoff with jitter between them), and AWS's duplicates on purpose (`--event-duplicates`).
     event_delivery: EventDelivery = EventDelivery.THREAD
@@ -133,7 +136,8 @@ class Settings:
             raise ValueError(f"port must be from 0 to 65535, not {self.port}")
         if not self.quotas or (self.quotas not in QUOTA_CHOICES and self.quotas.strip() != self.quotas):
             raise ValueError(f"quotas must be off, aws or the path of a quota file, not {self.quotas!r}")
-        for name in ("review_delay_seconds", "referral_delay_seconds", "body_timeout_seconds"):
+        for name in ("review_delay_seconds", "referral_delay_seconds", "prospecting_delay_seconds",
+                     "body_timeout_seconds"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be a number of seconds, 0 or more, not {getattr(self, name)!r}")
         if self.max_body_bytes < 1 or self.body_drain_factor < 1:
@@ -192,6 +196,7 @@ _ENVIRONMENT = (
     ("review_rules", "COSELL_REVIEW_RULES", Path),
     ("invited_review", "COSELL_INVITED_REVIEW", str),
     ("referral_delay_seconds", "COSELL_REFERRAL_DELAY", float),
+    ("prospecting_delay_seconds", "COSELL_PROSPECTING_DELAY", float),
     ("event_delivery", "COSELL_EVENT_DELIVERY", str),
     ("sqs_endpoint_url", "COSELL_SQS_ENDPOINT_URL", str),
     ("event_attempts", "COSELL_EVENT_ATTEMPTS", int),

@@ -84,6 +84,8 @@ def default_lead(now: dt.datetime, rng: random.Random | None = None, customer: i
     domain = website.split("//", 1)[1].removeprefix("www.")
     return {
         "QualificationStatus": "Unqualified",  # "Default status after accepting a lead" (DG-lead)
+        # AWS's score of the lead (LeadInsights; its values are not documented: cosell uses EngagementScore's).
+        "Insights": {"LeadReadinessScore": rng.choice(("High", "Medium", "Low"))},
         "Customer": {"CompanyName": company, "Industry": industry, "WebsiteUrl": website,
                      "AwsMaturity": rng.choice(("Evaluating", "Single-Account", "Multi-Account")),
                      "MarketSegment": rng.choice(("Enterprise", "Large", "Medium")),

@@ -82,3 +82,26 @@ def identified(identifier: str, catalog: str, resource: str) -> str | None:
 
 def solution_id(number: int) -> str:
     return f"S-{number:07d}"
+
+
+def engagement_group_id() -> str:
+    return random_identifier("eng-grp-", 14)
+
+
+def engagement_group_arn(catalog: str, identifier: str) -> str:
+    """No sample of a group ARN exists anywhere (engagements.md §1.6); cosell gives it the form of the
+    other engagement ARNs."""
+    return _without_account(catalog, f"engagement-group/{identifier}")
+
+
+def prospecting_task_id() -> str:
+    """task-[0-9a-z]{14}: prospecting tasks' ids are a character longer than the engagement tasks' (model)."""
+    return random_identifier("task-", 14)
+
+
+PROSPECTING_TASK = "prospecting-from-engagement-task"
+
+
+def prospecting_context_id() -> str:
+    """The model's EngagementProspectingResult.EngagementContextId, ctx-[0-9a-z]{14}."""
+    return random_identifier("ctx-", 14)

@@ -26,9 +26,6 @@ H = TypeVar("H", bound=Handler)
 # is registered with @operation and taken off this list.
 NOT_YET_IMPLEMENTED: dict[str, frozenset[str]] = {
     PARTNER_CENTRAL_SELLING: frozenset({
-        # Snapshots, selling-system settings, engagement search, groups, prospecting
-        "ListEngagementGroups", "SearchEngagements", "GetProspectingFromEngagementTask", "ListProspectingFromEngagementTasks",
-        "StartProspectingFromEngagementTask",
         # Customer accounts, bulk jobs, search
         "CreateCustomerAccount", "DeleteCustomerAccount", "GetCustomerAccount", "GetCustomerAccountBulkJob",
         "GetCustomerAccountBulkJobReportUrl", "GetCustomerAccountStatistics", "ListCustomerAccountBulkJobResults",

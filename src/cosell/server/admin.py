@@ -32,6 +32,7 @@ from cosell.protocol.errors import AccessDeniedError, FieldError, ServiceError, 
 from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enum_values, service
 from cosell.server.body import BodyReader, error_response, request_headers
+from cosell.server.curation import curation_routes
 from cosell.server.events import event_routes
 from cosell.settings import AuthMode, Settings
 
@@ -215,4 +216,5 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/aws/summaries", endpoint(summary), methods=["POST"]),
         Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
         *event_routes(admin, gateway),
+        *curation_routes(admin, gateway),
     ]

@@ -9,6 +9,7 @@ from cosell.store import accounts  # noqa: F401  (registers its tables and its r
 from cosell.store import clock  # noqa: F401
 from cosell.store import client_tokens  # noqa: F401
 from cosell.store import counters  # noqa: F401
+from cosell.store import engagement_groups  # noqa: F401
 from cosell.store import engagement_tasks  # noqa: F401
 from cosell.store import engagements  # noqa: F401
 from cosell.store import events  # noqa: F401
@@ -18,6 +19,7 @@ from cosell.store import jobs  # noqa: F401
 from cosell.store import opportunities  # noqa: F401
 from cosell.store import pager  # noqa: F401
 from cosell.store import pagination_keys  # noqa: F401
+from cosell.store import prospecting  # noqa: F401
 from cosell.store import quotas  # noqa: F401
 from cosell.store import selling_settings  # noqa: F401
 from cosell.store import snapshot_jobs  # noqa: F401

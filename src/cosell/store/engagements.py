@@ -86,6 +86,14 @@ _RESOURCES_OF = Query(select(_r.engagement_id, _r.resource_id, _r.owner_account)
 _RESOURCES_IN = Query(select(_r.resource_type, _r.resource_id, _r.owner_account)
                       .where(_r.catalog == bindparam("catalog"), _r.engagement_id == bindparam("id"))
                       .order_by(_r.created_ms, _r.association))
+_mine = engagement_members.alias("mine")
+_OF_MEMBER = (_mine.c.catalog == bindparam("catalog"), _mine.c.account_id == bindparam("account_id"))
+_DOCUMENTS_OF_MEMBER = Query(select(_e.document).select_from(engagements.join(
+    _mine, and_(_mine.c.catalog == _e.catalog, _mine.c.engagement_id == _e.id))).where(*_OF_MEMBER))
+_MEMBERS_OF_MEMBER = Query(select(_m.engagement_id, _m.account_id, _m.company_name, _m.website_url)
+                           .select_from(engagement_members.join(
+                               _mine, and_(_mine.c.catalog == _m.catalog, _mine.c.engagement_id == _m.engagement_id)))
+                           .where(*_OF_MEMBER).order_by(_m.engagement_id, _m.joined_ms, _m.account_id))
 _SET_OWNER = Query(update(engagement_resources)
                    .where(_r.catalog == bindparam("catalog"), _r.resource_type == bindparam("resource_type"),
                           _r.resource_id == bindparam("resource_id"))
@@ -136,6 +144,20 @@ class EngagementRepository:
         return [{"AccountId": account_id, "CompanyName": company_name, "WebsiteUrl": website_url}
                 for account_id, company_name, website_url in
                 self._db.tuples(_MEMBERS, {"catalog": catalog, "id": engagement_id})]
+
+    def of_member(self, account_id: str, catalog: str) -> list[tuple[dict, list[dict]]]:
+        """(engagement, its members) of every engagement the account is a member of in the catalog: what
+        SearchEngagements and engagement groups look through."""
+        params = {"catalog": catalog, "account_id": account_id}
+        members: dict[str, list[dict]] = {}
+        for engagement_id_, account, company_name, website_url in self._db.tuples(_MEMBERS_OF_MEMBER, params):
+            members.setdefault(engagement_id_, []).append(
+                {"AccountId": account, "CompanyName": company_name, "WebsiteUrl": website_url})
+        found = []
+        for (document,) in self._db.tuples(_DOCUMENTS_OF_MEMBER, params):
+            engagement = json_text.loads(document)
+            found.append((engagement, members.get(engagement["Id"], [])))
+        return found
 
     def member_count(self, catalog: str, engagement_id: str) -> int:
         return self._db.value(_MEMBER_COUNT, {"catalog": catalog, "id": engagement_id})

@@ -22,7 +22,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-HEAD_REVISION = "0005"  # the newest revision in versions/ (a test checks that Alembic agrees)
+HEAD_REVISION = "0006"  # the newest revision in versions/ (a test checks that Alembic agrees)
 VERSION_TABLE = "alembic_version"  # Alembic's, in the connection's default schema (PostgreSQL: search_path)
 SCHEMA_LOCK_KEY = 0x636F73656C6C  # "cosell": PostgreSQL's advisory lock held while changing the schema
 
