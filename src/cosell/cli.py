@@ -5,6 +5,7 @@
     cosell solutions add --name N --category C [--status Active] [--catalog Sandbox]
     cosell db upgrade|current [--data DIR] [--database-url URL]
     cosell accounts create NAME [--website URL] | connect ACCOUNT_A ACCOUNT_B | list | revoke KEY
+    cosell reset [--account-id ID] [--accounts]
     cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
     cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
     cosell aws summary OPPORTUNITY_ID [--account-id ID] [--catalog AWS|Sandbox] (--from-file FILE | --json TEXT)
@@ -140,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     database_commands.add_parser("upgrade", help="apply the migrations the database lacks; print the revision reached")
     database_commands.add_parser("current", help="print the database's revision (none: no migration applied yet)")
     _on_the_database(*database_commands.choices.values())
+
+    reset = commands.add_parser("reset", help="a fresh start on a running server: every opportunity, engagement, "
+                                              "event... gone; accounts and their keys kept")
+    reset.add_argument("--account-id", type=_account_id, help="only this account's data")
+    reset.add_argument("--accounts", action="store_true", help="remove the accounts and their keys too")
+    _on_a_server(reset)
 
     clock = commands.add_parser("clock", help="cosell's clock on a running server: what every write and timer follows")
     clock_commands = clock.add_subparsers(dest="clock_command", required=True)
@@ -508,6 +515,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.faults_command == "set":
             body.update(Error=args.error, Rate=args.rate, LatencyMs=args.latency_ms, DropResponse=args.drop_response)
         sys.exit(_post(args.endpoint_url, "/_cosell/faults", body))
+    elif args.command == "reset":
+        if args.account_id and args.accounts:
+            sys.exit("cosell reset: --accounts resets everything; it cannot be given with --account-id")
+        sys.exit(_post(args.endpoint_url, "/_cosell/reset", {"AccountId": args.account_id, "Accounts": args.accounts}))
     elif args.command == "clock":
         body = {"Action": args.clock_command, "By": getattr(args, "duration", None), "To": getattr(args, "instant", None),
                 "Frozen": getattr(args, "frozen", None)}

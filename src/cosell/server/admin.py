@@ -20,9 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cosell.control import aws
-from cosell.control.accounts import connect
+from cosell.control.accounts import connect, create_account
 from cosell.control.clock import change_clock
 from cosell.control.clock import shown as shown_clock
+from cosell.control.reset import reset as start_over
 from cosell.control.review import REVIEW_ACTIONS, review_opportunity
 from cosell.control.solutions import add_solution
 from cosell.gateway import Gateway, RawResponse
@@ -185,6 +186,29 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
             _refuse("Summary", "REQUIRED_FIELD_MISSING", "Summary is required: AWS's changes to its summary.")
         return aws.edit_summary(store, account_id, catalog, identifier, changes, gateway.clock.now())
 
+    def reset(_account_id: str, body: dict) -> dict:
+        """{AccountId?, Accounts?: bool} → a fresh start: everything (keeping accounts and keys unless
+        Accounts is true), or only AccountId's data."""
+        account_id = body.get("AccountId")
+        if account_id is not None:
+            account_id = target_account(body, settings.account_id)
+        return start_over(gateway, account_id=account_id, accounts=bool(body.get("Accounts")))
+
+    def account(_account_id: str, body: dict) -> dict:
+        """{Name, WebsiteUrl?, Catalogs?, ReadOnly?} → a new account and its first key, the secret shown
+        only now (as `cosell accounts create`, for a running server)."""
+        catalogs = body.get("Catalogs") or list(CATALOGS)
+        if not isinstance(catalogs, list) or any(catalog not in CATALOGS for catalog in catalogs):
+            _refuse("Catalogs", "INVALID_VALUE", f"Catalogs must be a list among {', '.join(CATALOGS)}.")
+        website = body.get("WebsiteUrl")
+        if website is not None and not isinstance(website, str):
+            _refuse("WebsiteUrl", "INVALID_VALUE", "WebsiteUrl must be text.")
+        key = create_account(store, required(body, "Name"), tuple(catalogs), bool(body.get("ReadOnly")),
+                             gateway.clock.now(), website)
+        return {"AccountId": key.account_id, "Name": body["Name"], "WebsiteUrl": website,
+                "AccessKeyId": key.access_key_id, "SecretAccessKey": key.secret_access_key,
+                "Catalogs": list(key.catalogs), "ReadOnly": key.read_only}
+
     def connection(account_id: str, body: dict) -> dict:
         """{AccountId, PartnerAccountId} → the two accounts are connected partners."""
         partner = target_account({"AccountId": required(body, "PartnerAccountId")}, settings.account_id)
@@ -209,11 +233,13 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/solutions", endpoint(solutions), methods=["POST"]),
         Route("/_cosell/review", endpoint(review), methods=["POST"]),
         Route("/_cosell/faults", endpoint(faults), methods=["POST"]),
+        Route("/_cosell/reset", endpoint(reset), methods=["POST"]),
         Route("/_cosell/clock", show_clock, methods=["GET"]),
         Route("/_cosell/clock", endpoint(clock), methods=["POST"]),
         Route("/_cosell/aws/referrals", endpoint(referral), methods=["POST"]),
         Route("/_cosell/aws/leads", endpoint(lead), methods=["POST"]),
         Route("/_cosell/aws/summaries", endpoint(summary), methods=["POST"]),
+        Route("/_cosell/accounts", endpoint(account), methods=["POST"]),
         Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
         *event_routes(admin, gateway),
         *curation_routes(admin, gateway),

@@ -21,6 +21,7 @@ from cosell.store import pager  # noqa: F401
 from cosell.store import pagination_keys  # noqa: F401
 from cosell.store import prospecting  # noqa: F401
 from cosell.store import quotas  # noqa: F401
+from cosell.store import reset  # noqa: F401
 from cosell.store import selling_settings  # noqa: F401
 from cosell.store import snapshot_jobs  # noqa: F401
 from cosell.store import snapshots  # noqa: F401
