@@ -40,11 +40,22 @@ class RequestValidator:
         return cleaned
 
 
+# Compiled validators by (model uid, operation, fast path): compiled once per process, so that a new
+# Gateway (the in-process mock makes one per test) costs no compilation.
+_COMPILED: dict[tuple[str, str, bool], RequestValidator] = {}
+
+
 def compile_validators(operation_models, fast_path: bool = True) -> dict[str, RequestValidator]:
     """fast_path=False: every request goes through the full validation alone, the reference the fast
     path must agree with (tests/test_fast_paths.py)."""
     compiler, checks = Compiler(), CheckCompiler() if fast_path else None
-    return {op.name: RequestValidator(op.input_shape, compiler, checks) for op in operation_models}
+    validators = {}
+    for op in operation_models:
+        key = (op.service_model.metadata.get("uid", op.service_model.service_name), op.name, fast_path)
+        if key not in _COMPILED:
+            _COMPILED[key] = RequestValidator(op.input_shape, compiler, checks)
+        validators[op.name] = _COMPILED[key]
+    return validators
 
 
 _SHAPE_VALIDATORS: dict[str, RequestValidator] = {}
