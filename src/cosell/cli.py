@@ -6,6 +6,9 @@
     cosell db upgrade|current [--data DIR] [--database-url URL]
     cosell accounts create NAME [--website URL] | connect ACCOUNT_A ACCOUNT_B | list | revoke KEY
     cosell reset [--account-id ID] [--accounts]
+    cosell seed --scenario pipeline|aws-referral|lead|multi-partner [--count N] [--seed S] [--account-id ID]
+    cosell trigger "Engagement Invitation Created" [--account-id ID]
+    cosell snapshot save|load FILE [--endpoint-url URL | --data DIR | --database-url URL]
     cosell clock show | advance 15d | set 2027-01-01T00:00:00Z [--frozen] | freeze | reset
     cosell aws refer|lead [--account-id ID] [--catalog AWS|Sandbox] [--from-file FILE]
     cosell aws summary OPPORTUNITY_ID [--account-id ID] [--catalog AWS|Sandbox] (--from-file FILE | --json TEXT)
@@ -141,6 +144,28 @@ def _parser() -> argparse.ArgumentParser:
     database_commands.add_parser("upgrade", help="apply the migrations the database lacks; print the revision reached")
     database_commands.add_parser("current", help="print the database's revision (none: no migration applied yet)")
     _on_the_database(*database_commands.choices.values())
+
+    snapshot = commands.add_parser("snapshot", help="save the whole state to a file, or load one: through a running "
+                                                    "server, or on the database with --data / --database-url")
+    snapshot_commands = snapshot.add_subparsers(dest="snapshot_command", required=True)
+    save = snapshot_commands.add_parser("save", help="write every table to FILE (JSON; gzip when it ends in .gz)")
+    load = snapshot_commands.add_parser("load", help="replace everything, accounts included, with FILE")
+    for command in (save, load):
+        command.add_argument("file")
+    _on_a_server(save, load)
+    _on_the_database(save, load)
+
+    seed = commands.add_parser("seed", help="realistic data on a running server, made through the real operations")
+    seed.add_argument("--scenario", required=True, choices=["pipeline", "aws-referral", "lead", "multi-partner"])
+    seed.add_argument("--count", type=int, default=10, help="how many of the scenario's items (default 10)")
+    seed.add_argument("--seed", type=int, default=0, help="the same seed makes the same content (default 0)")
+    trigger = commands.add_parser("trigger", help="make the records that cause an event, e.g. "
+                                                  "\"Engagement Invitation Created\"")
+    trigger.add_argument("detail_type")
+    for command in (seed, trigger):
+        command.add_argument("--account-id", type=_account_id, help="the partner (default: the server's default account)")
+        command.add_argument("--catalog", default=SANDBOX_CATALOG, choices=CATALOGS)
+    _on_a_server(seed, trigger)
 
     reset = commands.add_parser("reset", help="a fresh start on a running server: every opportunity, engagement, "
                                               "event... gone; accounts and their keys kept")
@@ -464,6 +489,105 @@ def webhooks(args: argparse.Namespace) -> int:
                                                                     "WebhookId": args.webhook_id})
 
 
+def snapshot(args: argparse.Namespace) -> int:
+    """`cosell snapshot save|load FILE`: through the server at --endpoint-url, or, given --data or
+    --database-url, on that database directly (no server needed)."""
+    import gzip
+
+    from cosell.control import state
+    from cosell.protocol.errors import ServiceError
+
+    opener = gzip.open if args.file.endswith(".gz") else open
+    offline = args.data_dir is not None or args.database_url is not None
+    store = None
+    if offline:
+        from cosell.store import Store
+
+        store = Store(Settings.from_env(data_dir=args.data_dir, database_url=args.database_url).resolved_database_url)
+    try:
+        if args.snapshot_command == "save":
+            if store is not None:
+                text = json.dumps(state.save(store), separators=(",", ":"))
+            else:
+                request = urllib.request.Request(args.endpoint_url.rstrip("/") + "/_cosell/state", headers=_admin_headers())
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    text = response.read().decode("utf-8")
+            tables = json.loads(text)["Tables"]
+            with opener(args.file, "wt", encoding="utf-8") as file:
+                file.write(text)
+            print(json.dumps({"Saved": args.file, "Tables": len(tables),
+                              "Rows": sum(len(table["rows"]) for table in tables.values())}, indent=2))
+            return 0
+        try:
+            with opener(args.file, "rt", encoding="utf-8") as file:
+                text = file.read()
+            document = json.loads(text)
+        except (OSError, ValueError) as error:
+            print(f"cosell snapshot load: cannot read {args.file}: {error}", file=sys.stderr)
+            return 2
+        if store is not None:
+            print(json.dumps(state.load(store, document), indent=2))
+            return 0
+        request = urllib.request.Request(args.endpoint_url.rstrip("/") + "/_cosell/state", data=text.encode("utf-8"),
+                                         headers={"Content-Type": "application/json", **_admin_headers()}, method="PUT")
+        return _answer(request, args.endpoint_url)
+    except ServiceError as error:
+        print(f"{error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read() or b"{}")
+        print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"cosell snapshot {args.snapshot_command}: cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
+        return 1
+    finally:
+        if store is not None:
+            store.close()
+
+
+SEED_BATCH = 25  # items per request, so that a long seed prints its progress
+
+
+def seed(args: argparse.Namespace) -> int:
+    """Seeds in batches, a progress line after each; prints what was made, all batches together."""
+    if not 1 <= args.count <= 10_000:
+        print("cosell seed: --count must be from 1 to 10000", file=sys.stderr)
+        return 2
+    made: dict = {}
+    for start in range(0, args.count, SEED_BATCH):
+        body = {"Scenario": args.scenario, "Count": min(SEED_BATCH, args.count - start), "Seed": args.seed,
+                "Start": start, "AccountId": args.account_id, "Catalog": args.catalog,
+                "PartnerAccountId": made.get("PartnerAccountId")}
+        answer = _call_json(args.endpoint_url, "/_cosell/seed", body)
+        if answer is None:
+            return 1
+        for name, value in answer.items():
+            if isinstance(value, list):
+                made.setdefault(name, []).extend(value)
+            elif name not in ("Start", "Count"):
+                made[name] = value
+        if args.count > SEED_BATCH:
+            print(f"seeded {start + body['Count']}/{args.count}", file=sys.stderr)
+    print(json.dumps({**made, "Count": args.count}, indent=2))
+    return 0
+
+
+def _call_json(endpoint: str, path: str, body: dict) -> dict | None:
+    """POST to an admin endpoint; the JSON answer, or None once the error is printed."""
+    request = urllib.request.Request(endpoint.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **_admin_headers()}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        answer = json.loads(error.read() or b"{}")
+        print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
+    except urllib.error.URLError as error:
+        print(f"cannot reach {endpoint}: {error.reason}", file=sys.stderr)
+    return None
+
+
 def _admin_headers() -> dict[str, str]:
     """A server in strict mode wants its admin token, taken from COSELL_ADMIN_TOKEN."""
     token = os.environ.get("COSELL_ADMIN_TOKEN")
@@ -515,6 +639,13 @@ def main(argv: list[str] | None = None) -> None:
         if args.faults_command == "set":
             body.update(Error=args.error, Rate=args.rate, LatencyMs=args.latency_ms, DropResponse=args.drop_response)
         sys.exit(_post(args.endpoint_url, "/_cosell/faults", body))
+    elif args.command == "seed":
+        sys.exit(seed(args))
+    elif args.command == "trigger":
+        sys.exit(_post(args.endpoint_url, "/_cosell/trigger", {"DetailType": args.detail_type,
+                                                               "AccountId": args.account_id, "Catalog": args.catalog}))
+    elif args.command == "snapshot":
+        sys.exit(snapshot(args))
     elif args.command == "reset":
         if args.account_id and args.accounts:
             sys.exit("cosell reset: --accounts resets everything; it cannot be given with --account-id")

@@ -75,6 +75,10 @@ class Clock:
         """Back to the wall clock."""
         return self._change(lambda _offset_ms, _frozen_ms: (0, None))
 
+    def forget_cached(self) -> None:
+        """The next reading rereads the setting from the database (a snapshot replaced it)."""
+        self._read_at = float("-inf")
+
     def on_change(self, listener: Callable[[], None]) -> None:
         """`listener()` after this process changes the clock (the job runner looks for newly due work)."""
         self._listeners.append(listener)

@@ -35,6 +35,8 @@ from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enu
 from cosell.server.body import BodyReader, error_response, request_headers
 from cosell.server.curation import curation_routes
 from cosell.server.events import event_routes
+from cosell.server.kit import kit_routes
+from cosell.server.state import state_routes
 from cosell.settings import AuthMode, Settings
 
 ADMIN_TOKEN_HEADER = "x-cosell-admin-token"
@@ -243,4 +245,6 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Route("/_cosell/accounts/connections", endpoint(connection), methods=["POST"]),
         *event_routes(admin, gateway),
         *curation_routes(admin, gateway),
+        *state_routes(admin, gateway),
+        *kit_routes(admin, gateway),
     ]

@@ -26,6 +26,7 @@ from cosell.store import selling_settings  # noqa: F401
 from cosell.store import snapshot_jobs  # noqa: F401
 from cosell.store import snapshots  # noqa: F401
 from cosell.store import solutions  # noqa: F401
+from cosell.store import state  # noqa: F401
 from cosell.store import tags  # noqa: F401
 from cosell.store.store import Store, TracingUnsupported
 from cosell.store.transaction import StoreTransaction

@@ -117,6 +117,10 @@ class Store:
             self._pagination_key = key
         return self._pagination_key
 
+    def forget_cached(self) -> None:
+        """What this Store keeps of the database is read again (after a snapshot replaced it)."""
+        self._pagination_key = None
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()

@@ -1,0 +1,43 @@
+"""/_cosell/seed and /_cosell/trigger: realistic data and events on demand, built through the real
+operations (control/seeds.py), for `cosell seed` and `cosell trigger`.
+
+    POST /_cosell/seed     {Scenario, Count?, Seed?, Start?, PartnerAccountId?, AccountId?, Catalog?}
+    POST /_cosell/trigger  {DetailType, AccountId?, Catalog?}
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import Route
+
+from cosell.control import seeds
+from cosell.protocol.errors import FieldError, ValidationError
+from cosell.protocol.facts import SANDBOX_CATALOG
+
+if TYPE_CHECKING:
+    from cosell.gateway import Gateway
+    from cosell.server.admin import AdminEndpoints
+
+
+def _number(body: dict, name: str, default: int) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, "INVALID_VALUE",
+                                                                               f"{name} must be a whole number.")])
+    return value
+
+
+def kit_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
+    def seed(account_id: str, body: dict) -> dict[str, Any]:
+        return seeds.seed(gateway, str(body.get("Scenario")), account_id=account_id, count=_number(body, "Count", 10),
+                          seed_value=_number(body, "Seed", 0), start=_number(body, "Start", 0),
+                          partner_account_id=body.get("PartnerAccountId"),
+                          catalog=body.get("Catalog") or SANDBOX_CATALOG)
+
+    def trigger(account_id: str, body: dict) -> dict[str, Any]:
+        return seeds.trigger(gateway, str(body.get("DetailType")), account_id=account_id,
+                             catalog=body.get("Catalog") or SANDBOX_CATALOG)
+
+    return [Route("/_cosell/seed", admin.endpoint(seed), methods=["POST"]),
+            Route("/_cosell/trigger", admin.endpoint(trigger), methods=["POST"])]
