@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 
 import boto3
@@ -110,3 +111,17 @@ def opportunity_invitation(title: str = "Joint analytics deal", **customer) -> d
                     "ExpectedCustomerSpend": [{"Amount": "10000.00", "CurrencyCode": "USD", "Frequency": "Monthly",
                                                "TargetCompany": "AWS"}]},
         "OpportunityType": "Net New Business"}}
+
+
+def shared_engagement(data_dir, alpha: Partner, beta: Partner, title: str) -> tuple[str, dict]:
+    """Alpha's opportunity, submitted to AWS, in an engagement beta joined by accepting alpha's invitation
+    (the two connected first): (opportunity id, the submission task)."""
+    assert cosell("accounts", "connect", alpha.account_id, beta.account_id, *database_args(data_dir)).returncode == 0
+    opportunity_id, task = submitted_opportunity(alpha, title)
+    sent = alpha.client.create_engagement_invitation(
+        Catalog=SANDBOX, EngagementIdentifier=task["EngagementId"], ClientToken=str(uuid.uuid4()),
+        Invitation={"Message": "Join us", "Receiver": {"Account": {"AwsAccountId": beta.account_id}},
+                    "Payload": opportunity_invitation()})
+    assert beta.client.start_engagement_by_accepting_invitation_task(
+        Catalog=SANDBOX, Identifier=sent["Id"])["TaskStatus"] == "COMPLETE"
+    return opportunity_id, task

@@ -13,7 +13,6 @@ import uuid
 
 import pytest
 
-from conftest import database_args
 from event_log import cursor, events_after, kinds
 from opportunity_requests import submittable
 from partners import (
@@ -21,9 +20,8 @@ from partners import (
     aws_leads,
     cosell,
     cosell_json,
-    opportunity_invitation,
+    shared_engagement,
     start_partners,
-    submitted_opportunity,
 )
 
 # Opportunities, engagements and snapshots are joined and filtered: SQLite and PostgreSQL each answer them.
@@ -49,14 +47,7 @@ def engagement(tmp_path_factory):
     data = tmp_path_factory.mktemp("aws-summary") / "data"
     live, partners = start_partners(data, {"alpha": ("Alpha Partner", None), "beta": ("Beta Partner", None)})
     alpha, beta = partners["alpha"], partners["beta"]
-    assert cosell("accounts", "connect", alpha.account_id, beta.account_id, *database_args(data)).returncode == 0
-    opportunity_id, task = submitted_opportunity(alpha, "AWS-tracked analytics deal")
-    sent = alpha.client.create_engagement_invitation(
-        Catalog=SANDBOX, EngagementIdentifier=task["EngagementId"], ClientToken=str(uuid.uuid4()),
-        Invitation={"Message": "Join us", "Receiver": {"Account": {"AwsAccountId": beta.account_id}},
-                    "Payload": opportunity_invitation()})
-    assert beta.client.start_engagement_by_accepting_invitation_task(
-        Catalog=SANDBOX, Identifier=sent["Id"])["TaskStatus"] == "COMPLETE"
+    opportunity_id, task = shared_engagement(data, alpha, beta, "AWS-tracked analytics deal")
     yield live, partners, task["EngagementId"], opportunity_id
     live.stop()
 

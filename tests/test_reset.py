@@ -4,13 +4,19 @@ asked, or one account's data gone and the others' untouched."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
 from conftest import database_args
 from opportunity_requests import minimal
-from partners import SANDBOX, aws_leads, cosell, cosell_json, opportunity_invitation, start_partners, submitted_opportunity
+from partners import (
+    SANDBOX,
+    aws_leads,
+    cosell,
+    cosell_json,
+    shared_engagement,
+    start_partners,
+)
 
 # Deletes across every table, joined for one account: SQLite and PostgreSQL each run it.
 pytestmark = pytest.mark.backend
@@ -66,13 +72,7 @@ def test_one_accounts_data_goes_and_the_others_stays(tmp_path):
     live, partners = start_partners(data, {"alpha": ("Alpha Partner", None), "beta": ("Beta Partner", None)})
     alpha, beta = partners["alpha"], partners["beta"]
     try:
-        assert cosell("accounts", "connect", alpha.account_id, beta.account_id, *database_args(data)).returncode == 0
-        opportunity_id, task = submitted_opportunity(alpha, "Shared deal")
-        sent = alpha.client.create_engagement_invitation(
-            Catalog=SANDBOX, EngagementIdentifier=task["EngagementId"], ClientToken=str(uuid.uuid4()),
-            Invitation={"Message": "Join us", "Receiver": {"Account": {"AwsAccountId": beta.account_id}},
-                        "Payload": opportunity_invitation()})
-        beta.client.start_engagement_by_accepting_invitation_task(Catalog=SANDBOX, Identifier=sent["Id"])
+        opportunity_id, task = shared_engagement(data, alpha, beta, "Shared deal")
         beta.client.create_opportunity(**minimal())
         lead = aws_leads(live, beta)
         assert len(_opportunities(beta)) == 2

@@ -10,7 +10,7 @@ import pytest
 from conftest import database_args
 from event_log import cursor, events_after, kinds
 from opportunity_requests import update_from
-from partners import SANDBOX, cosell, opportunity_invitation, start_partners, submitted_opportunity
+from partners import SANDBOX, cosell, opportunity_invitation, shared_engagement, start_partners, submitted_opportunity
 
 # Snapshots are joined to engagements and their members: SQLite and PostgreSQL each answer them.
 pytestmark = pytest.mark.backend
@@ -25,14 +25,7 @@ def engagement(tmp_path_factory):
     live, partners = start_partners(data, {"alpha": ("Alpha Partner", None), "beta": ("Beta Partner", None),
                                            "gamma": ("Gamma Partner", None)})
     alpha, beta = partners["alpha"], partners["beta"]
-    assert cosell("accounts", "connect", alpha.account_id, beta.account_id, *database_args(data)).returncode == 0
-    opportunity_id, task = submitted_opportunity(alpha, "Shared analytics deal")
-    sent = alpha.client.create_engagement_invitation(
-        Catalog=SANDBOX, EngagementIdentifier=task["EngagementId"], ClientToken=str(uuid.uuid4()),
-        Invitation={"Message": "Join us", "Receiver": {"Account": {"AwsAccountId": beta.account_id}},
-                    "Payload": opportunity_invitation()})
-    assert beta.client.start_engagement_by_accepting_invitation_task(
-        Catalog=SANDBOX, Identifier=sent["Id"])["TaskStatus"] == "COMPLETE"
+    opportunity_id, task = shared_engagement(data, alpha, beta, "Shared analytics deal")
     approved = cosell("review", "approve", opportunity_id, "--account-id", alpha.account_id, "--endpoint-url", live.url)
     assert approved.returncode == 0, approved.stderr  # an Approved opportunity can change again
     yield live, partners, task["EngagementId"], opportunity_id

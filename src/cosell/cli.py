@@ -35,7 +35,8 @@ from cosell.control.review import REVIEW_ACTIONS
 from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 from cosell.settings import Settings
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:4588"
+# Where commands find a running server: --endpoint-url, else COSELL_ENDPOINT_URL, else `cosell serve`'s default.
+DEFAULT_ENDPOINT = os.environ.get("COSELL_ENDPOINT_URL") or "http://127.0.0.1:4588"
 
 
 def _account_id(value: str) -> str:

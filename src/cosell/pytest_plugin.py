@@ -27,11 +27,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from cosell.mock import Partner
 
 START_TIMEOUT_SECONDS = 30.0
 SANDBOX = "Sandbox"
@@ -50,17 +52,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Partner:
-    """An account of the server, its key, and a client signed with it."""
-
-    account_id: str
-    name: str
-    access_key_id: str
-    secret_access_key: str
-    client: Any
 
 
 class CosellServer:
@@ -123,6 +114,8 @@ class CosellServer:
 
     def create_partner(self, name: str, website_url: str | None = None) -> Partner:
         """A new account (kept across resets) and a client signed with its key."""
+        from cosell.mock import Partner
+
         key = self._call("POST", "/_cosell/accounts", {"Name": name, "WebsiteUrl": website_url})
         return Partner(key["AccountId"], name, key["AccessKeyId"], key["SecretAccessKey"],
                        self.client(key["AccessKeyId"], key["SecretAccessKey"]))
