@@ -9,6 +9,7 @@ depends on the database; CI runs them a second time on PostgreSQL (`pytest -m ba
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -138,6 +140,16 @@ class LiveServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        """(HTTP status, JSON answer) of a POST to one of the server's /_cosell endpoints."""
+        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
 
     def client(self, **config):
         return boto3.client("partnercentral-selling", endpoint_url=self.url,

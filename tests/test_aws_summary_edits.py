@@ -7,8 +7,6 @@ a lead's engagement adds the CustomerProject context."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -58,13 +56,7 @@ def _aws_edits(live, partner, opportunity_id: str, *options: str) -> dict:
 
 
 def _post_summary(live, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(live.url + "/_cosell/aws/summaries", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return live.post("/_cosell/aws/summaries", body)
 
 
 def _aws_view(partner, engagement_id: str, opportunity_id: str, **revision) -> dict:

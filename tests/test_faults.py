@@ -10,8 +10,6 @@ import random
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import boto3
 import pytest
@@ -29,13 +27,7 @@ NOW = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 
 
 def admin(live: LiveServer, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(live.url + "/_cosell/faults", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return live.post("/_cosell/faults", body)
 
 
 def set_fault(live: LiveServer, **fault) -> list[dict]:

@@ -30,6 +30,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 from cosell.control.review import REVIEW_ACTIONS
 from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
@@ -508,12 +509,13 @@ def snapshot(args: argparse.Namespace) -> int:
     try:
         if args.snapshot_command == "save":
             if store is not None:
-                text = json.dumps(state.save(store), separators=(",", ":"))
+                saved = state.save(store)
             else:
                 request = urllib.request.Request(args.endpoint_url.rstrip("/") + "/_cosell/state", headers=_admin_headers())
-                with urllib.request.urlopen(request, timeout=300) as response:
-                    text = response.read().decode("utf-8")
-            tables = json.loads(text)["Tables"]
+                saved, status = _admin_call(request, args.endpoint_url, timeout=300)
+                if status:
+                    return status
+            text, tables = json.dumps(saved, separators=(",", ":")), saved["Tables"]
             with opener(args.file, "wt", encoding="utf-8") as file:
                 file.write(text)
             print(json.dumps({"Saved": args.file, "Tables": len(tables),
@@ -531,16 +533,12 @@ def snapshot(args: argparse.Namespace) -> int:
             return 0
         request = urllib.request.Request(args.endpoint_url.rstrip("/") + "/_cosell/state", data=text.encode("utf-8"),
                                          headers={"Content-Type": "application/json", **_admin_headers()}, method="PUT")
-        return _answer(request, args.endpoint_url)
+        answer, status = _admin_call(request, args.endpoint_url, timeout=300)
+        if status == 0:
+            print(json.dumps(answer, indent=2))
+        return status
     except ServiceError as error:
         print(f"{error.code}: {error.message}", file=sys.stderr)
-        return 1
-    except urllib.error.HTTPError as error:
-        answer = json.loads(error.read() or b"{}")
-        print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
-        return 1
-    except urllib.error.URLError as error:
-        print(f"cosell snapshot {args.snapshot_command}: cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
         return 1
     finally:
         if store is not None:
@@ -578,15 +576,7 @@ def _call_json(endpoint: str, path: str, body: dict) -> dict | None:
     """POST to an admin endpoint; the JSON answer, or None once the error is printed."""
     request = urllib.request.Request(endpoint.rstrip("/") + path, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json", **_admin_headers()}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=300) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        answer = json.loads(error.read() or b"{}")
-        print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
-    except urllib.error.URLError as error:
-        print(f"cannot reach {endpoint}: {error.reason}", file=sys.stderr)
-    return None
+    return _admin_call(request, endpoint, timeout=300)[0]
 
 
 def _admin_headers() -> dict[str, str]:
@@ -607,20 +597,28 @@ def _post(endpoint: str, path: str, body: dict) -> int:
     return _answer(request, endpoint)
 
 
-def _answer(request: urllib.request.Request, endpoint: str) -> int:
+def _admin_call(request: urllib.request.Request, endpoint: str, timeout: float = 30) -> tuple[Any, int]:
+    """(the JSON answer, 0), or (None, exit status) once the refusal (1) or the unreachable server (2) is
+    printed."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            print(json.dumps(json.loads(response.read()), indent=2))
-            return 0
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read()), 0
     except urllib.error.HTTPError as error:
         answer = json.loads(error.read() or b"{}")
         print(f"{answer.get('__type', error.code)}: {answer.get('Message', '')}", file=sys.stderr)
         for entry in answer.get("ErrorList") or []:
             print(f"  {entry.get('FieldName')}: {entry.get('Code')}: {entry.get('Message')}", file=sys.stderr)
-        return 1
+        return None, 1
     except urllib.error.URLError as error:
         print(f"cannot reach cosell at {endpoint}: {error.reason}", file=sys.stderr)
-        return 2
+        return None, 2
+
+
+def _answer(request: urllib.request.Request, endpoint: str) -> int:
+    answer, status = _admin_call(request, endpoint)
+    if status == 0:
+        print(json.dumps(answer, indent=2))
+    return status
 
 
 def main(argv: list[str] | None = None) -> None:
