@@ -27,6 +27,7 @@ from cosell.control.accounts import connect, create_account
 from cosell.control.actors import SANDBOX, Actor, token
 from cosell.control.aws_payloads import CUSTOMER_COUNT, default_lead, default_referral
 from cosell.control.review import review_opportunity
+from cosell.domain import engagement as rules
 from cosell.domain import events as catalogue
 from cosell.domain import lifecycle
 from cosell.domain.engagement import INVITATION_LIFETIME
@@ -36,6 +37,8 @@ from cosell.protocol.errors import FieldError, ValidationError
 from cosell.protocol.facts import CATALOGS
 
 SCENARIOS = ("pipeline", "aws-referral", "lead", "multi-partner")
+SEEDED_SENDER = {"Email": "alliances@partner.example", "FirstName": "Sam", "LastName": "Rivera",
+                 "BusinessTitle": "Alliance Lead"}  # who sends the multi-partner scenario's invitations
 MAX_COUNT = 10_000
 
 
@@ -123,25 +126,13 @@ def seed(gateway, scenario: str, *, account_id: str | None = None, count: int = 
                                     EngagementIdentifier=task["EngagementId"], Invitation={
                                         "Message": "Let's co-sell this one.",
                                         "Receiver": {"Account": {"AwsAccountId": partner}},
-                                        "Payload": {"OpportunityInvitation": _invitation_payload(body)}})
+                                        "Payload": {"OpportunityInvitation": rules.invitation_payload_from_opportunity(
+                                            body, [SEEDED_SENDER], ["Software Partner"])}})
             made.setdefault("EngagementIds", []).append(task["EngagementId"])
             if index % 2 == 0:
                 other.call("StartEngagementByAcceptingInvitationTask", Catalog=catalog, ClientToken=token(),
                            Identifier=invitation["Id"])
     return made
-
-
-def _invitation_payload(body: dict) -> dict:
-    account = body["Customer"]["Account"]
-    return {"SenderContacts": [{"Email": "alliances@partner.example", "FirstName": "Sam", "LastName": "Rivera",
-                                "BusinessTitle": "Alliance Lead"}],
-            "ReceiverResponsibilities": ["Software Partner"],
-            "Customer": {"Industry": account["Industry"], "CompanyName": account["CompanyName"],
-                         "WebsiteUrl": account["WebsiteUrl"], "CountryCode": account["Address"]["CountryCode"]},
-            "Project": {"Title": body["Project"]["Title"], "BusinessProblem": body["Project"]["CustomerBusinessProblem"],
-                        "TargetCompletionDate": body["LifeCycle"]["TargetCloseDate"],
-                        "ExpectedCustomerSpend": body["Project"]["ExpectedCustomerSpend"]},
-            "OpportunityType": "Net New Business"}
 
 
 # --- triggers -----------------------------------------------------------------------------------------------
@@ -168,15 +159,9 @@ def _engagement(gateway, actor: Actor, catalog: str) -> dict:
 
 def _engagement_updated(gateway, actor: Actor, catalog: str) -> dict:
     made = _engagement(gateway, actor, catalog)
-    body = partner_opportunity(random.Random(), gateway.clock.now().date())
-    account = body["Customer"]["Account"]
+    context = rules.customer_project_context(partner_opportunity(random.Random(), gateway.clock.now().date()))
     actor.call("CreateEngagementContext", Catalog=catalog, ClientToken=token(), EngagementIdentifier=made["EngagementId"],
-               Type="CustomerProject", Payload={"CustomerProject": {
-                   "Customer": {"Industry": account["Industry"], "CompanyName": account["CompanyName"],
-                                "WebsiteUrl": account["WebsiteUrl"], "CountryCode": account["Address"]["CountryCode"]},
-                   "Project": {"Title": body["Project"]["Title"],
-                               "BusinessProblem": body["Project"]["CustomerBusinessProblem"],
-                               "TargetCompletionDate": body["LifeCycle"]["TargetCloseDate"]}}})
+               Type=context["Type"], Payload=context["Payload"])
     return made
 
 

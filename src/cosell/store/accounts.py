@@ -68,6 +68,9 @@ _CONNECTED = Query(select(partner_connections.c.partner_id).where(
 _ACCOUNT_EXISTS = Query(select(accounts.c.account_id).where(accounts.c.account_id == bindparam("account_id")))
 _INSERT_KEY = Query(insert(access_keys))
 _GET_KEY = Query(select(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id")))
+_WRITING_KEY = Query(select(access_keys.c.access_key_id).where(
+    access_keys.c.account_id == bindparam("account_id"), access_keys.c.revoked.is_(False),
+    access_keys.c.read_only.is_(False)).order_by(access_keys.c.created_ms).limit(1))
 _REVOKE_KEY = Query(update(access_keys).where(access_keys.c.access_key_id == bindparam("access_key_id"))
                     .values(revoked=True))
 _LIST = Query(select(accounts.c.account_id, accounts.c.name, accounts.c.website_url, access_keys.c.access_key_id,
@@ -114,6 +117,11 @@ class AccountRepository:
             return None
         return AccessKey(row.access_key_id, row.account_id, row.secret_access_key, tuple(row.catalogs.split(",")),
                          bool(row.read_only), bool(row.revoked), from_ms(row.created_ms))
+
+    def writing_key(self, account_id: str) -> AccessKey | None:
+        """The account's oldest key that may write (not revoked, not read-only), if it has one."""
+        access_key_id = self._db.value(_WRITING_KEY, {"account_id": account_id})
+        return None if access_key_id is None else self.get_key(access_key_id)
 
     def revoke_key(self, access_key_id: str) -> bool:
         return self._db.execute(_REVOKE_KEY, {"access_key_id": access_key_id}).rowcount == 1

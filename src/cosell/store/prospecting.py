@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, bindparam, delete, insert, select, update
 
 from cosell import json_text
+from cosell.domain.prospecting import COMPLETED, FAILED, IN_PROGRESS, PENDING
 from cosell.store.execution import Query
 from cosell.store.metadata import metadata, sortable
 from cosell.store.pager import Conditions, Custom, ListDeclaration, OneOf, QueryContext
@@ -57,7 +58,7 @@ _MARKS = Query(select(_m.catalog, _m.engagement_id, _m.reason_code, _m.message).
 
 def _row(account_id: str, catalog: str, task: dict) -> dict:
     return {"account_id": account_id, "catalog": catalog, "id": task["TaskId"], "status": task["TaskStatus"],
-            "failed_count": sum(1 for result in task["Engagements"] if result["Status"] == "FAILED"),
+            "failed_count": sum(1 for result in task["Engagements"] if result["Status"] == FAILED),
             "document": json_text.compact(task)}
 
 
@@ -80,8 +81,8 @@ class ProspectingTaskRepository:
     def unfinished(self, account_id: str, catalog: str) -> list[dict]:
         """The account's tasks still PENDING or IN_PROGRESS."""
         return [json_text.loads(document) for (document,) in
-                self._db.tuples(_UNFINISHED, {"account_id": account_id, "catalog": catalog, "pending": "PENDING",
-                                              "in_progress": "IN_PROGRESS"})]
+                self._db.tuples(_UNFINISHED, {"account_id": account_id, "catalog": catalog, "pending": PENDING,
+                                              "in_progress": IN_PROGRESS})]
 
 
 @repository("prospecting_marks")
@@ -131,8 +132,8 @@ def _summary(row: tuple) -> dict:
     results = task["Engagements"]
     return {"TaskId": task["TaskId"], "TaskArn": task["TaskArn"], "TaskName": task["TaskName"],
             "StartTime": task["StartTime"], "EndTime": task.get("EndTime"), "TotalEngagementCount": len(results),
-            "CompletedEngagementCount": sum(1 for result in results if result["Status"] == "COMPLETED"),
-            "FailedEngagementCount": sum(1 for result in results if result["Status"] == "FAILED")}
+            "CompletedEngagementCount": sum(1 for result in results if result["Status"] == COMPLETED),
+            "FailedEngagementCount": sum(1 for result in results if result["Status"] == FAILED)}
 
 
 PROSPECTING_TASK_LIST = ListDeclaration(
