@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,9 +28,10 @@ from cosell.control.solutions import add_solution
 from cosell.gateway import Gateway, RawResponse
 from cosell.operations.registry import NOT_YET_IMPLEMENTED
 from cosell.protocol import awsjson
-from cosell.protocol.errors import AccessDeniedError, FieldError, ServiceError, ValidationError
-from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
+from cosell.protocol.errors import AccessDeniedError, ServiceError
+from cosell.protocol.facts import CATALOGS
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING, botocore_version, enum_values, service
+from cosell.server import admin_members as members
 from cosell.server.body import BodyReader, error_response, request_headers
 from cosell.server.curation import curation_routes
 from cosell.server.events import event_routes
@@ -40,27 +40,6 @@ from cosell.server.state import state_routes
 from cosell.settings import AuthMode, Settings
 
 ADMIN_TOKEN_HEADER = "x-cosell-admin-token"
-
-
-def _refuse(name: str, code: str, message: str) -> NoReturn:
-    raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, code, message)])
-
-
-def target_account(body: dict, default_account_id: str) -> str:
-    """The account an admin request acts on: its AccountId, or the server's default account."""
-    account_id = body.get("AccountId") or default_account_id
-    if not isinstance(account_id, str) or not re.fullmatch(r"[0-9]{12}", account_id):
-        _refuse("AccountId", "INVALID_STRING_FORMAT", "AccountId must be 12 digits.")
-    return account_id
-
-
-def required(body: dict, name: str, allowed: tuple[str, ...] | None = None) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        _refuse(name, "REQUIRED_FIELD_MISSING", f"{name} is required.")
-    if allowed is not None and value not in allowed:
-        _refuse(name, "INVALID_ENUM_VALUE", f"{name} must be one of {', '.join(allowed)}.")
-    return value
 
 
 def _to_starlette(raw: RawResponse) -> Response:
@@ -105,7 +84,7 @@ class AdminEndpoints:
             body = await self.body_reader.read(request.receive, request_headers(request.scope))
             try:
                 document = awsjson.parse_body(body or b"")
-                account_id = target_account(document, self.settings.account_id)
+                account_id = members.target_account(document, self.settings.account_id)
                 result = await run_in_threadpool(action, account_id, document)
             except ServiceError as error:
                 return _to_starlette(error_response(error))
@@ -135,17 +114,17 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
 
     def solutions(account_id: str, body: dict) -> dict:
         """{Catalog, Name, Category, Status?} → the new solution, with an S-number id."""
-        catalog = required(body, "Catalog", CATALOGS)
-        name, category = required(body, "Name"), required(body, "Category")
-        status = required({"Status": body.get("Status") or "Active"}, "Status", enum_values("SolutionStatus"))
+        catalog = members.required(body, "Catalog", CATALOGS)
+        name, category = members.required(body, "Name"), members.required(body, "Category")
+        status = members.optional(body, "Status", enum_values("SolutionStatus")) or "Active"
         with store.write() as tx:
             return add_solution(tx, account_id, catalog, name, category, status, gateway.clock.now())
 
     def review(account_id: str, body: dict) -> dict:
         """{Catalog, Identifier, ReviewStatus, ReviewComments?, ReviewStatusReason?} → the review as stored."""
-        catalog = required(body, "Catalog", CATALOGS)
-        identifier = required(body, "Identifier")
-        decision = required(body, "ReviewStatus", tuple(REVIEW_ACTIONS.values()))
+        catalog = members.required(body, "Catalog", CATALOGS)
+        identifier = members.required(body, "Identifier")
+        decision = members.required(body, "ReviewStatus", tuple(REVIEW_ACTIONS.values()))
         with store.write() as tx:
             opportunity = review_opportunity(tx, account_id, catalog, identifier, decision, body.get("ReviewComments"),
                                              body.get("ReviewStatusReason"), gateway.clock.now())
@@ -162,30 +141,24 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
     async def show_clock(_request: Request) -> Response:
         return JSONResponse(shown_clock(gateway.clock))
 
-    def _json_object(body: dict, name: str) -> dict | None:
-        value = body.get(name)
-        if value is not None and not isinstance(value, dict):
-            _refuse(name, "INVALID_VALUE", f"{name} must be a JSON object.")
-        return value
-
     def referral(account_id: str, body: dict) -> dict:
         """{AccountId, Catalog?, Opportunity?: a CreateOpportunity body} → AWS's invitation to the account."""
-        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
-        return aws.create_referral(store, account_id, catalog, _json_object(body, "Opportunity"), gateway.clock.now())
+        catalog = members.catalog(body)
+        return aws.create_referral(store, account_id, catalog, members.json_object(body, "Opportunity"), gateway.clock.now())
 
     def lead(account_id: str, body: dict) -> dict:
         """{AccountId, Catalog?, Lead?: a Lead context} → AWS's lead engagement and its invitation."""
-        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
-        return aws.create_lead(store, account_id, catalog, _json_object(body, "Lead"), gateway.clock.now())
+        catalog = members.catalog(body)
+        return aws.create_lead(store, account_id, catalog, members.json_object(body, "Lead"), gateway.clock.now())
 
     def summary(account_id: str, body: dict) -> dict:
         """{AccountId?, Catalog?, OpportunityIdentifier, Summary: AWS's changes to its summary (members of
         AwsOpportunitySummaryFullView)} → AWS's summary afterwards, and the owner's new revision of it."""
-        catalog = required({"Catalog": body.get("Catalog") or SANDBOX_CATALOG}, "Catalog", CATALOGS)
-        identifier = required(body, "OpportunityIdentifier")
-        changes = _json_object(body, "Summary")
+        catalog = members.catalog(body)
+        identifier = members.required(body, "OpportunityIdentifier")
+        changes = members.json_object(body, "Summary")
         if changes is None:
-            _refuse("Summary", "REQUIRED_FIELD_MISSING", "Summary is required: AWS's changes to its summary.")
+            members.refuse("Summary", "REQUIRED_FIELD_MISSING", "Summary is required: AWS's changes to its summary.")
         return aws.edit_summary(store, account_id, catalog, identifier, changes, gateway.clock.now())
 
     def reset(_account_id: str, body: dict) -> dict:
@@ -193,7 +166,7 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         Accounts is true), or only AccountId's data."""
         account_id = body.get("AccountId")
         if account_id is not None:
-            account_id = target_account(body, settings.account_id)
+            account_id = members.target_account(body, settings.account_id)
         return start_over(gateway, account_id=account_id, accounts=bool(body.get("Accounts")))
 
     def account(_account_id: str, body: dict) -> dict:
@@ -201,11 +174,9 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
         only now (as `cosell accounts create`, for a running server)."""
         catalogs = body.get("Catalogs") or list(CATALOGS)
         if not isinstance(catalogs, list) or any(catalog not in CATALOGS for catalog in catalogs):
-            _refuse("Catalogs", "INVALID_VALUE", f"Catalogs must be a list among {', '.join(CATALOGS)}.")
-        website = body.get("WebsiteUrl")
-        if website is not None and not isinstance(website, str):
-            _refuse("WebsiteUrl", "INVALID_VALUE", "WebsiteUrl must be text.")
-        key = create_account(store, required(body, "Name"), tuple(catalogs), bool(body.get("ReadOnly")),
+            members.refuse("Catalogs", "INVALID_VALUE", f"Catalogs must be a list among {', '.join(CATALOGS)}.")
+        website = members.optional(body, "WebsiteUrl")
+        key = create_account(store, members.required(body, "Name"), tuple(catalogs), bool(body.get("ReadOnly")),
                              gateway.clock.now(), website)
         return {"AccountId": key.account_id, "Name": body["Name"], "WebsiteUrl": website,
                 "AccessKeyId": key.access_key_id, "SecretAccessKey": key.secret_access_key,
@@ -213,11 +184,11 @@ def admin_routes(settings: Settings, gateway: Gateway, body_reader: BodyReader) 
 
     def connection(account_id: str, body: dict) -> dict:
         """{AccountId, PartnerAccountId} → the two accounts are connected partners."""
-        partner = target_account({"AccountId": required(body, "PartnerAccountId")}, settings.account_id)
+        partner = members.target_account({"AccountId": members.required(body, "PartnerAccountId")}, settings.account_id)
         try:
             connect(store, account_id, partner, gateway.clock.now())
         except ValueError as error:
-            _refuse("PartnerAccountId", "INVALID_VALUE", str(error))
+            members.refuse("PartnerAccountId", "INVALID_VALUE", str(error))
         return {"AccountId": account_id, "PartnerAccountId": partner, "Connected": True}
 
     async def health(_request: Request) -> Response:

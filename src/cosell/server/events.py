@@ -22,7 +22,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from cosell.control import events as control
-from cosell.protocol.errors import FieldError, ValidationError
+from cosell.protocol.errors import ValidationError
+from cosell.server import admin_members as members
 
 if TYPE_CHECKING:
     from cosell.gateway import Gateway
@@ -42,24 +43,13 @@ def _number(parameters: dict[str, list[str]], name: str, default: int) -> int:
     if text is None:
         return default
     if not text.isdigit():
-        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
-            name, "INVALID_VALUE", f"{name} must be a whole number, not {text!r}.")])
+        members.refuse(name, "INVALID_VALUE", f"{name} must be a whole number, not {text!r}.")
     return int(text)
 
 
 def _filters(parameters: dict[str, list[str]]) -> dict[str, Any]:
     return {"detail_types": parameters.get("detail-type"), "account_id": _one(parameters, "account"),
             "catalog": _one(parameters, "catalog")}
-
-
-def _text(body: dict, name: str, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value:
-        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
-            name, "REQUIRED_FIELD_MISSING" if value is None else "INVALID_VALUE", f"{name} is required, as text.")])
-    return value
 
 
 def event_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
@@ -112,27 +102,27 @@ def event_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     def event_deliveries(parameters: dict[str, list[str]]) -> dict:
-        return control.deliveries(store, _text({"event-id": _one(parameters, "event-id")}, "event-id") or "")
+        return control.deliveries(store, members.required({"event-id": _one(parameters, "event-id")}, "event-id"))
 
     def lambdas(_parameters: dict[str, list[str]]) -> dict:
         return control.list_lambdas(store)
 
     def map_lambda(_account_id: str, body: dict) -> dict:
-        return control.map_lambda(store, _text(body, "FunctionArn") or "", _text(body, "Handler") or "",
+        return control.map_lambda(store, members.required(body, "FunctionArn"), members.required(body, "Handler"),
                                   gateway.clock.now())
 
     def webhooks(_parameters: dict[str, list[str]]) -> dict:
         return control.list_webhooks(store)
 
     def add_webhook(account_id: str, body: dict) -> dict:
-        return control.add_webhook(store, _text(body, "Url") or "", _text(body, "EventPattern", required=False),
+        return control.add_webhook(store, members.required(body, "Url"), members.optional(body, "EventPattern"),
                                    account_id if body.get("AccountId") else None, gateway.clock.now())
 
     def remove_webhook(_account_id: str, body: dict) -> dict:
-        return control.remove_webhook(store, _text(body, "Id") or "")
+        return control.remove_webhook(store, members.required(body, "Id"))
 
     def redeliver(_account_id: str, body: dict) -> dict:
-        return control.redeliver(store, _text(body, "EventId") or "", _text(body, "WebhookId", required=False),
+        return control.redeliver(store, members.required(body, "EventId"), members.optional(body, "WebhookId"),
                                  gateway.clock.now())
 
     return [

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import Route
 
 from cosell.control import seeds
-from cosell.protocol.errors import FieldError, ValidationError
-from cosell.protocol.facts import SANDBOX_CATALOG
+from cosell.server import admin_members as members
 
 if TYPE_CHECKING:
     from cosell.gateway import Gateway
@@ -23,21 +22,19 @@ if TYPE_CHECKING:
 def _number(body: dict, name: str, default: int) -> int:
     value = body.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, "INVALID_VALUE",
-                                                                               f"{name} must be a whole number.")])
+        members.refuse(name, "INVALID_VALUE", f"{name} must be a whole number.")
     return value
 
 
 def kit_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
     def seed(account_id: str, body: dict) -> dict[str, Any]:
-        return seeds.seed(gateway, str(body.get("Scenario")), account_id=account_id, count=_number(body, "Count", 10),
-                          seed_value=_number(body, "Seed", 0), start=_number(body, "Start", 0),
-                          partner_account_id=body.get("PartnerAccountId"),
-                          catalog=body.get("Catalog") or SANDBOX_CATALOG)
+        return seeds.seed(gateway, members.required(body, "Scenario", seeds.SCENARIOS), account_id=account_id,
+                          count=_number(body, "Count", 10), seed_value=_number(body, "Seed", 0), start=_number(body, "Start", 0),
+                          partner_account_id=members.optional(body, "PartnerAccountId"), catalog=members.catalog(body))
 
     def trigger(account_id: str, body: dict) -> dict[str, Any]:
-        return seeds.trigger(gateway, str(body.get("DetailType")), account_id=account_id,
-                             catalog=body.get("Catalog") or SANDBOX_CATALOG)
+        return seeds.trigger(gateway, members.required(body, "DetailType"), account_id=account_id,
+                             catalog=members.catalog(body))
 
     return [Route("/_cosell/seed", admin.endpoint(seed), methods=["POST"]),
             Route("/_cosell/trigger", admin.endpoint(trigger), methods=["POST"])]
