@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 from botocore.awsrequest import AWSResponse
 
 from cosell.gateway import Gateway, RawRequest
+from cosell.protocol.facts import SANDBOX_CATALOG
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 
 
@@ -270,21 +271,21 @@ class MockPartnerCentral:
 
         return reset(self._gateway, account_id=account_id)
 
-    def refer(self, account_id: str | None = None, opportunity: dict | None = None, catalog: str = "Sandbox") -> dict:
+    def refer(self, account_id: str | None = None, opportunity: dict | None = None, catalog: str = SANDBOX_CATALOG) -> dict:
         """AWS refers an opportunity to the account (`cosell aws refer`)."""
         from cosell.control.aws import create_referral
 
         return create_referral(self.store, account_id or self._gateway.settings.account_id, catalog, opportunity,
                                self.clock.now())
 
-    def lead(self, account_id: str | None = None, lead: dict | None = None, catalog: str = "Sandbox") -> dict:
+    def lead(self, account_id: str | None = None, lead: dict | None = None, catalog: str = SANDBOX_CATALOG) -> dict:
         """AWS shares a lead with the account (`cosell aws lead`)."""
         from cosell.control.aws import create_lead
 
         return create_lead(self.store, account_id or self._gateway.settings.account_id, catalog, lead, self.clock.now())
 
     def review(self, opportunity_id: str, decision: str = "Approved", account_id: str | None = None,
-               catalog: str = "Sandbox", comments: str | None = None, reason: str | None = None) -> dict:
+               catalog: str = SANDBOX_CATALOG, comments: str | None = None, reason: str | None = None) -> dict:
         """AWS's reviewer decides on a submitted opportunity (`cosell review`)."""
         from cosell.control.review import review_opportunity
 

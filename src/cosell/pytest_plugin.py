@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cosell.protocol.facts import SANDBOX_CATALOG
+
 if TYPE_CHECKING:
     from cosell.mock import Partner
 
 START_TIMEOUT_SECONDS = 30.0
-SANDBOX = "Sandbox"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -130,15 +131,15 @@ class CosellServer:
     def reset(self, account_id: str | None = None) -> dict:
         return self._call("POST", "/_cosell/reset", {"AccountId": account_id})
 
-    def lead(self, account_id: str | None = None, lead: dict | None = None, catalog: str = SANDBOX) -> dict:
+    def lead(self, account_id: str | None = None, lead: dict | None = None, catalog: str = SANDBOX_CATALOG) -> dict:
         return self._call("POST", "/_cosell/aws/leads", {"AccountId": account_id, "Catalog": catalog, "Lead": lead})
 
-    def refer(self, account_id: str | None = None, opportunity: dict | None = None, catalog: str = SANDBOX) -> dict:
+    def refer(self, account_id: str | None = None, opportunity: dict | None = None, catalog: str = SANDBOX_CATALOG) -> dict:
         return self._call("POST", "/_cosell/aws/referrals", {"AccountId": account_id, "Catalog": catalog,
                                                              "Opportunity": opportunity})
 
     def review(self, opportunity_id: str, decision: str = "Approved", account_id: str | None = None,
-               catalog: str = SANDBOX, comments: str | None = None, reason: str | None = None) -> dict:
+               catalog: str = SANDBOX_CATALOG, comments: str | None = None, reason: str | None = None) -> dict:
         return self._call("POST", "/_cosell/review", {"AccountId": account_id, "Catalog": catalog,
                                                       "Identifier": opportunity_id, "ReviewStatus": decision,
                                                       "ReviewComments": comments, "ReviewStatusReason": reason})

@@ -15,8 +15,6 @@ from cosell.mock import attach
 from cosell.protocol.errors import NotFoundError
 from cosell.protocol.model import PARTNER_CENTRAL_SELLING
 
-SANDBOX = "Sandbox"
-
 
 class Actor:
     """One account calling the API: `actor.call("CreateOpportunity", **request)` answers what boto3 would."""

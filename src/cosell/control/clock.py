@@ -9,14 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from cosell.clock import Clock, parse_duration
-from cosell.protocol.errors import FieldError, ValidationError
+from cosell.protocol.errors import ValidationError
 from cosell.timestamps import format_timestamp, parse_timestamp
 
 ACTIONS = ("show", "advance", "set", "freeze", "reset")
-
-
-def _refused(field: str, message: str) -> ValidationError:
-    return ValidationError.from_errors(ValidationError.REQUEST, [FieldError(field, "INVALID_VALUE", message)])
 
 
 def shown(clock: Clock) -> dict:
@@ -30,16 +26,16 @@ def change_clock(clock: Clock, body: Mapping[str, Any]) -> dict:
     → the clock as it is afterwards."""
     action = body.get("Action") or "show"
     if action not in ACTIONS:
-        raise _refused("Action", f"Action must be one of {', '.join(ACTIONS)}, not {action!r}.")
+        raise ValidationError.of_field("Action", f"Action must be one of {', '.join(ACTIONS)}, not {action!r}.")
     if action == "advance":
         try:
             clock.advance(parse_duration(str(body.get("By") or "")))
         except ValueError as error:
-            raise _refused("By", str(error)) from None
+            raise ValidationError.of_field("By", str(error)) from None
     elif action == "set":
         instant = parse_timestamp(body.get("To"))
         if instant is None:
-            raise _refused("To", "To must be a timestamp, e.g. 2027-01-01T00:00:00Z.")
+            raise ValidationError.of_field("To", "To must be a timestamp, e.g. 2027-01-01T00:00:00Z.")
         clock.set(instant.astimezone(dt.UTC), frozen=bool(body.get("Frozen")))
     elif action == "freeze":
         clock.freeze()

@@ -14,7 +14,7 @@ from typing import Any
 from cosell import json_text
 from cosell.delivery.targets import LAMBDA, target_kind
 from cosell.domain.event_patterns import EventPattern, InvalidPattern
-from cosell.protocol.errors import FieldError, NotFoundError, ValidationError
+from cosell.protocol.errors import NotFoundError, ValidationError
 from cosell.store import Store
 
 MAX_PAGE = 1000
@@ -22,16 +22,12 @@ DEFAULT_PAGE = 100
 _HANDLER = re.compile(r"[^:\s]+:[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _refuse(name: str, message: str) -> ValidationError:
-    return ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, "INVALID_VALUE", message)])
-
-
 def event_log(store: Store, after: int = 0, limit: int = DEFAULT_PAGE, detail_types: list[str] | None = None,
               account_id: str | None = None, catalog: str | None = None) -> dict[str, Any]:
     """The events published after the cursor `after`, oldest first, each exactly as EventBridge delivers
     it, and the cursor to ask from next (the same when nothing new came)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise _refuse("limit", f"limit must be between 1 and {MAX_PAGE}.")
+        raise ValidationError.of_field("limit", f"limit must be between 1 and {MAX_PAGE}.")
     with store.read() as tx:
         page = tx.events.page(after, limit, detail_types, account_id, catalog)
     return {"Events": [envelope for _seq, envelope in page],
@@ -42,7 +38,7 @@ def cursor_before_last(store: Store, count: int, detail_types: list[str] | None 
                        account_id: str | None = None, catalog: str | None = None) -> int:
     """The cursor from which the log shows its last `count` events (of the filters)."""
     if not 1 <= count <= MAX_PAGE:
-        raise _refuse("tail", f"tail must be between 1 and {MAX_PAGE}.")
+        raise ValidationError.of_field("tail", f"tail must be between 1 and {MAX_PAGE}.")
     with store.read() as tx:
         newest = tx.events.page(0, count, detail_types, account_id, catalog, newest_first=True)
     return newest[-1][0] - 1 if newest else 0
@@ -67,7 +63,7 @@ def _pattern(text: str | None) -> str | None:
     try:
         EventPattern(text)
     except InvalidPattern as reason:
-        raise _refuse("EventPattern", f"Event pattern is not valid. Reason: {reason}") from None
+        raise ValidationError.of_field("EventPattern", f"Event pattern is not valid. Reason: {reason}") from None
     return text
 
 
@@ -86,7 +82,7 @@ def add_webhook(store: Store, url: str, event_pattern: str | None, account_id: s
     """A webhook: every event (of `account_id`, matching `event_pattern`) is POSTed to `url`, signed with
     the secret returned here."""
     if target_kind(url) != "http":
-        raise _refuse("Url", f"A webhook URL is http:// or https://, not {url!r}.")
+        raise ValidationError.of_field("Url", f"A webhook URL is http:// or https://, not {url!r}.")
     webhook = {"id": "we_" + secrets.token_hex(8), "url": url, "secret": new_webhook_secret(),
                "event_pattern": _pattern(event_pattern), "account_id": account_id}
     with store.write() as tx:
@@ -143,9 +139,11 @@ def map_lambda(store: Store, arn: str, handler: str, now: dt.datetime) -> dict[s
     """`handler` (module:function or path/to/file.py:function) plays the Lambda function `arn`: a rule target
     with that ARN calls it with the event and a Lambda-like context."""
     if target_kind(arn) != LAMBDA:
-        raise _refuse("FunctionArn", f"Not a Lambda function ARN: {arn!r} (arn:aws:lambda:REGION:ACCOUNT:function:NAME).")
+        raise ValidationError.of_field("FunctionArn", f"Not a Lambda function ARN: {arn!r} "
+                                                      "(arn:aws:lambda:REGION:ACCOUNT:function:NAME).")
     if not _HANDLER.fullmatch(handler):
-        raise _refuse("Handler", f"A handler is module:function or path/to/file.py:function, not {handler!r}.")
+        raise ValidationError.of_field("Handler", "A handler is module:function or path/to/file.py:function, "
+                                                  f"not {handler!r}.")
     with store.write() as tx:
         tx.event_sinks.map_lambda(arn, handler, now)
     return {"FunctionArn": arn, "Handler": handler}

@@ -18,11 +18,10 @@ from cosell.domain import engagement_search
 from cosell.domain.identifiers import engagement_group_arn, engagement_group_id
 from cosell.domain.violations import Violation
 from cosell.protocol.errors import NotFoundError, ValidationError
-from cosell.protocol.facts import SANDBOX_CATALOG
+from cosell.protocol.facts import CATALOGS
 from cosell.protocol.validation import shape_validator
 from cosell.timestamps import format_timestamp
 
-CATALOGS = ("AWS", SANDBOX_CATALOG)
 READINESS_LEVELS = ("SalesReady", "MarketingReady", "LowPotential")  # the model's ReadinessLevel
 
 
@@ -98,10 +97,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _checked_fields(catalog: str, name: str | None, description: str | None, readiness_level: str | None) -> None:
+def _checked_fields(name: str | None, description: str | None, readiness_level: str | None) -> None:
     violations = []
-    if catalog not in CATALOGS:
-        violations.append(Violation("catalog", "INVALID_VALUE", f"Catalog must be one of {', '.join(CATALOGS)}."))
     if name is not None and not 1 <= len(name) <= 255:
         violations.append(Violation("name", "INVALID_STRING_FORMAT", "Name must be 1 to 255 characters."))
     if description is not None and not 1 <= len(description) <= 2048:
@@ -126,7 +123,7 @@ def define_group(store, catalog: str, *, name: str | None, description: str | No
                  keyword: str | None, node: Mapping[str, Any] | None, group_id: str | None, now: dt.datetime) -> dict:
     """Adds a group (a new id), or, with `group_id`, changes that group (and makes it active again): what
     is not given stays as it was."""
-    _checked_fields(catalog, name, description, readiness_level)
+    _checked_fields(name, description, readiness_level)
     with store.write() as tx:
         if group_id is None:
             if name is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from cosell.control import aws
 from cosell.control.accounts import connect, create_account
-from cosell.control.actors import SANDBOX, Actor, token
+from cosell.control.actors import Actor, token
 from cosell.control.aws_payloads import CUSTOMER_COUNT, default_lead, default_referral
 from cosell.control.review import review_opportunity
 from cosell.domain import engagement as rules
@@ -33,17 +33,13 @@ from cosell.domain import lifecycle
 from cosell.domain.engagement import INVITATION_LIFETIME
 from cosell.jobs import Job
 from cosell.operations.engagement_records import INVITATION_EXPIRY, expire_invitation
-from cosell.protocol.errors import FieldError, ValidationError
-from cosell.protocol.facts import CATALOGS
+from cosell.protocol.errors import ValidationError
+from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 
 SCENARIOS = ("pipeline", "aws-referral", "lead", "multi-partner")
 SEEDED_SENDER = {"Email": "alliances@partner.example", "FirstName": "Sam", "LastName": "Rivera",
                  "BusinessTitle": "Alliance Lead"}  # who sends the multi-partner scenario's invitations
 MAX_COUNT = 10_000
-
-
-def _refuse(field: str, message: str) -> ValidationError:
-    return ValidationError.from_errors(ValidationError.REQUEST, [FieldError(field, "INVALID_VALUE", message)])
 
 
 def partner_opportunity(rng: random.Random, today: dt.date) -> dict:
@@ -69,16 +65,16 @@ def _submitted(actor: Actor, opportunity_id: str, catalog: str) -> dict:
 
 
 def seed(gateway, scenario: str, *, account_id: str | None = None, count: int = 10, seed_value: int = 0,
-         start: int = 0, partner_account_id: str | None = None, catalog: str = SANDBOX) -> dict[str, Any]:
+         start: int = 0, partner_account_id: str | None = None, catalog: str = SANDBOX_CATALOG) -> dict[str, Any]:
     """Runs a scenario's items `start` to `start + count` (each item's content comes from the seed and its
     index, so a scenario run in batches makes what one run makes); what it made. The multi-partner
     scenario makes its second partner unless given one (`partner_account_id`, from an earlier batch)."""
     if scenario not in SCENARIOS:
-        raise _refuse("Scenario", f"Scenario must be one of {', '.join(SCENARIOS)}.")
+        raise ValidationError.of_field("Scenario", f"Scenario must be one of {', '.join(SCENARIOS)}.")
     if not 1 <= count <= MAX_COUNT or not 0 <= start <= MAX_COUNT:
-        raise _refuse("Count", f"Count must be from 1 to {MAX_COUNT}, and Start from 0 to {MAX_COUNT}.")
+        raise ValidationError.of_field("Count", f"Count must be from 1 to {MAX_COUNT}, and Start from 0 to {MAX_COUNT}.")
     if catalog not in CATALOGS:
-        raise _refuse("Catalog", f"Catalog must be one of {', '.join(CATALOGS)}.")
+        raise ValidationError.of_field("Catalog", f"Catalog must be one of {', '.join(CATALOGS)}.")
     account_id = account_id or gateway.settings.account_id
     actor = Actor(gateway, account_id)
     made: dict[str, Any] = {"Scenario": scenario, "AccountId": account_id, "Catalog": catalog, "Seed": seed_value,
@@ -215,12 +211,13 @@ TRIGGERS: dict[str, Callable[[Any, Actor, str], dict]] = {
 }
 
 
-def trigger(gateway, detail_type: str, *, account_id: str | None = None, catalog: str = SANDBOX) -> dict[str, Any]:
+def trigger(gateway, detail_type: str, *, account_id: str | None = None, catalog: str = SANDBOX_CATALOG) -> dict[str, Any]:
     make = TRIGGERS.get(detail_type)
     if make is None:
-        raise _refuse("DetailType", f"cosell emits no {detail_type!r}; it triggers {', '.join(sorted(TRIGGERS))}.")
+        raise ValidationError.of_field("DetailType", f"cosell emits no {detail_type!r}; it triggers "
+                                                     f"{', '.join(sorted(TRIGGERS))}.")
     if catalog not in CATALOGS:
-        raise _refuse("Catalog", f"Catalog must be one of {', '.join(CATALOGS)}.")
+        raise ValidationError.of_field("Catalog", f"Catalog must be one of {', '.join(CATALOGS)}.")
     actor = Actor(gateway, account_id or gateway.settings.account_id)
     return {"DetailType": detail_type, "AccountId": actor.account_id, "Catalog": catalog,
             **make(gateway, actor, catalog)}

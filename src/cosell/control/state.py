@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cosell.domain.violations import Violation
 from cosell.protocol.errors import ValidationError
 from cosell.store.migrations import HEAD_REVISION
 from cosell.timestamps import format_timestamp, utc_now
@@ -24,24 +23,21 @@ def save(store) -> dict[str, Any]:
             "Tables": tables}
 
 
-def _refuse(field: str, message: str) -> ValidationError:
-    return ValidationError.from_violations([Violation(field, "INVALID_VALUE", message)])
-
-
 def load(store, document: Mapping[str, Any]) -> dict[str, Any]:
     """Replaces the store's whole state with the snapshot's; rows per table."""
     if document.get("Format") != FORMAT or document.get("Version") != VERSION:
-        raise _refuse("Format", f"This is not a cosell snapshot (Format {FORMAT}, Version {VERSION}).")
+        raise ValidationError.of_field("Format", f"This is not a cosell snapshot (Format {FORMAT}, Version {VERSION}).")
     if document.get("SchemaRevision") != HEAD_REVISION:
-        raise _refuse("SchemaRevision", f"The snapshot was taken at schema revision {document.get('SchemaRevision')}; "
-                                        f"this cosell's is {HEAD_REVISION}: load it with the cosell that saved it.")
+        raise ValidationError.of_field(
+            "SchemaRevision", f"The snapshot was taken at schema revision {document.get('SchemaRevision')}; this "
+                              f"cosell's is {HEAD_REVISION}: load it with the cosell that saved it.")
     tables = document.get("Tables")
     if not isinstance(tables, Mapping):
-        raise _refuse("Tables", "Tables must be an object of tables.")
+        raise ValidationError.of_field("Tables", "Tables must be an object of tables.")
     try:
         with store.write() as tx:
             counts = tx.state.restore(dict(tables))
     except (ValueError, TypeError, KeyError) as error:
-        raise _refuse("Tables", f"The snapshot cannot be loaded: {error}") from None
+        raise ValidationError.of_field("Tables", f"The snapshot cannot be loaded: {error}") from None
     store.forget_cached()
     return {"Loaded": document.get("SavedAt"), "Rows": sum(counts.values()), "Tables": counts}

@@ -76,6 +76,11 @@ class ValidationError(ServiceError):
         violation in the ErrorList."""
         return cls.from_errors(cls.BUSINESS, [FieldError(v.field, v.code, v.message) for v in violations])
 
+    @classmethod
+    def of_field(cls, field: str | None, message: str, code: str = "INVALID_VALUE") -> ValidationError:
+        """A request refused for one member: Reason REQUEST_VALIDATION_FAILED, the member in the ErrorList."""
+        return cls.from_errors(cls.REQUEST, [FieldError(field, code, message)])
+
     def members(self) -> dict:
         return {"Reason": self.reason, "ErrorList": [e.to_wire() for e in self.errors]}
 

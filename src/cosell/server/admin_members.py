@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
-from cosell.protocol.errors import FieldError, ValidationError
+from cosell.protocol.errors import ValidationError
 from cosell.protocol.facts import CATALOGS, SANDBOX_CATALOG
 
 
 def refuse(name: str, code: str, message: str) -> NoReturn:
-    raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(name, code, message)])
+    raise ValidationError.of_field(name, message, code)
 
 
 def required(body: dict, name: str, allowed: tuple[str, ...] | None = None) -> str:
