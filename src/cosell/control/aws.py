@@ -126,9 +126,8 @@ def _checked_summary_changes(changes: Mapping[str, Any]) -> dict:
         raise ValidationError.from_errors(ValidationError.REQUEST, refused)
     checked = shape_validator(AWS_FULL_VIEW)(dict(changes))
     if not checked:
-        raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
-            None, "REQUIRED_FIELD_MISSING", "The summary changes nothing: give members of "
-                                            f"{AWS_FULL_VIEW} (LifeCycle, OpportunityTeam, Insights...).")])
+        raise ValidationError.of_field(None, f"The summary changes nothing: give members of {AWS_FULL_VIEW} "
+                                             "(LifeCycle, OpportunityTeam, Insights...).", "REQUIRED_FIELD_MISSING")
     return checked
 
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cosell.control import state
-from cosell.protocol.errors import FieldError, ServiceError, ValidationError
+from cosell.protocol.errors import ServiceError, ValidationError
 
 if TYPE_CHECKING:
     from cosell.gateway import Gateway
@@ -45,11 +45,9 @@ def state_routes(admin: AdminEndpoints, gateway: Gateway) -> list[Route]:
             try:
                 document = json.loads(await request.body())
             except ValueError:
-                raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
-                    None, "INVALID_VALUE", "The body must be a cosell snapshot, JSON.")]) from None
+                raise ValidationError.of_field(None, "The body must be a cosell snapshot, JSON.") from None
             if not isinstance(document, dict):
-                raise ValidationError.from_errors(ValidationError.REQUEST, [FieldError(
-                    None, "INVALID_VALUE", "The body must be a cosell snapshot: a JSON object.")])
+                raise ValidationError.of_field(None, "The body must be a cosell snapshot: a JSON object.")
             answer = await run_in_threadpool(loaded, document)
         except ServiceError as error:
             return admin.error(error)
