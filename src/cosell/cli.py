@@ -622,7 +622,14 @@ def _answer(request: urllib.request.Request, endpoint: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    try:
+        _run(_parser().parse_args(argv))
+    except BrokenPipeError:  # the reader stopped (`cosell events tail | head`): no traceback, as other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit would fail again
+        sys.exit(1)
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.command == "serve":
         serve(args)
     elif args.command == "review":
